@@ -1,0 +1,380 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sort"
+	"sync"
+	"sync/atomic"
+
+	mqtt "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/listeners"
+	"github.com/mochi-mqtt/server/v2/packets"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+)
+
+// Options configures a Core. Zero values get defaults in New.
+type Options struct {
+	// GroupName is the Greengrass group this core serves.
+	GroupName string
+	// Endpoint is the URL of the AWS edge (greengrass, s3, ...).
+	Endpoint string
+	// AWS is the SDK configuration the core and its functions call AWS with.
+	AWS aws.Config
+	// MQTTAddr is where devices connect; default "127.0.0.1:8883".
+	MQTTAddr string
+	// Functions maps a Lambda function name (the part of the ARN after
+	// "function:" and before the qualifier) to its implementation.
+	Functions map[string]FunctionFactory
+	// FunctionQueue is each function's message queue size; default 1000.
+	FunctionQueue int
+	Logger        *slog.Logger
+}
+
+// Message is one MQTT message handed to a function.
+type Message struct {
+	Source  string
+	Topic   string
+	Payload []byte
+}
+
+// Function is a long-lived (pinned) Lambda hosted by the core.
+type Function interface {
+	// Handle is called for each message routed to the function, one at a time.
+	Handle(ctx context.Context, m Message)
+	// Close stops the function and waits for its goroutines.
+	Close() error
+}
+
+// FunctionEnv is what a function is started with.
+type FunctionEnv struct {
+	ARN       string
+	Variables map[string]string
+	AWS       aws.Config
+	// Publish routes a message from this function through the core's
+	// subscription table.
+	Publish func(ctx context.Context, topic string, payload []byte) error
+	Logger  *slog.Logger
+}
+
+// FunctionFactory starts a function.
+type FunctionFactory func(ctx context.Context, env FunctionEnv) (Function, error)
+
+// Drop reasons.
+const (
+	DropNoRoute        = "no subscription"
+	DropTargetOffline  = "target not connected"
+	DropNotSubscribed  = "target not subscribed"
+	DropQueueFull      = "function queue full"
+	DropUnknownTarget  = "unknown target"
+	DropWriteFailed    = "write failed"
+	DropInvalidTopic   = "invalid topic"
+	DropUnknownSource  = "unknown source"
+	DropInflightQuota  = "inflight quota"
+	DropNoFunctionImpl = "function not running"
+)
+
+// DropKey identifies a class of dropped messages.
+type DropKey struct {
+	Source, Topic, Target, Reason string
+}
+
+// Stats are the core's counters.
+type Stats struct {
+	Received  uint64 // messages published to the core (devices and functions)
+	Delivered uint64 // copies delivered to targets
+	Dropped   uint64 // copies (or messages with no route) dropped
+}
+
+// ErrNoRoute is returned by a function's Publish when no subscription lets
+// the message leave.
+var ErrNoRoute = errors.New("no subscription routes this message")
+
+// Core is a running Greengrass core.
+type Core struct {
+	opts   Options
+	log    *slog.Logger
+	broker *mqtt.Server
+	ln     net.Listener
+
+	table atomic.Pointer[Table]
+	funcs atomic.Pointer[functionSet]
+
+	received, delivered, dropped atomic.Uint64
+	dropMu                       sync.Mutex
+	drops                        map[DropKey]uint64
+
+	deployMu    sync.Mutex // serialises applies
+	deployments []DeploymentResult
+	deployedCh  chan struct{} // closed and replaced after each apply
+
+	wg sync.WaitGroup
+}
+
+// New builds a Core; Run starts it.
+func New(opts Options) (*Core, error) {
+	if opts.MQTTAddr == "" {
+		opts.MQTTAddr = "127.0.0.1:8883"
+	}
+	if opts.FunctionQueue <= 0 {
+		opts.FunctionQueue = 1000
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	c := &Core{
+		opts:       opts,
+		log:        opts.Logger.With("component", "core", "group", opts.GroupName),
+		drops:      make(map[DropKey]uint64),
+		deployedCh: make(chan struct{}),
+	}
+	empty, _ := NewTable(nil, nil)
+	c.table.Store(empty)
+	c.funcs.Store(&functionSet{byARN: map[string]*hostedFunction{}})
+
+	c.broker = mqtt.New(&mqtt.Options{
+		Logger: opts.Logger.With("component", "broker"),
+		Capabilities: func() *mqtt.Capabilities {
+			caps := mqtt.NewDefaultServerCapabilities()
+			// AWS IoT-like limits: 100 in flight per client; no retained
+			// messages on the local broker.
+			caps.MaximumInflight = 100
+			caps.ReceiveMaximum = 100
+			caps.RetainAvailable = 0
+			return caps
+		}(),
+	})
+	if err := c.broker.AddHook(&routingHook{core: c}, nil); err != nil {
+		return nil, fmt.Errorf("core: add routing hook: %w", err)
+	}
+	ln, err := net.Listen("tcp", opts.MQTTAddr)
+	if err != nil {
+		return nil, fmt.Errorf("core: listen %s: %w", opts.MQTTAddr, err)
+	}
+	c.ln = ln
+	if err := c.broker.AddListener(listeners.NewNet("tcp", ln)); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("core: add listener: %w", err)
+	}
+	return c, nil
+}
+
+// MQTTAddr is the address devices connect to.
+func (c *Core) MQTTAddr() string { return c.ln.Addr().String() }
+
+// Run serves MQTT and follows the group's deployments until ctx is done,
+// then releases everything.
+func (c *Core) Run(ctx context.Context) error {
+	if err := c.broker.Serve(); err != nil {
+		return fmt.Errorf("core: serve mqtt: %w", err)
+	}
+	c.log.Info("core listening", "mqtt", c.MQTTAddr())
+	agentErr := make(chan error, 1)
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		agentErr <- c.runAgent(ctx)
+	}()
+	<-ctx.Done()
+	c.wg.Wait()
+	c.funcs.Load().closeAll()
+	err := c.broker.Close()
+	c.log.Info("core stopped")
+	if aerr := <-agentErr; aerr != nil && !errors.Is(aerr, context.Canceled) {
+		return aerr
+	}
+	return err
+}
+
+// Table returns the routing table in force.
+func (c *Core) Table() *Table { return c.table.Load() }
+
+// Stats returns the counters.
+func (c *Core) Stats() Stats {
+	return Stats{Received: c.received.Load(), Delivered: c.delivered.Load(), Dropped: c.dropped.Load()}
+}
+
+// Drops returns the dropped-message counts by key.
+func (c *Core) Drops() map[DropKey]uint64 {
+	c.dropMu.Lock()
+	defer c.dropMu.Unlock()
+	out := make(map[DropKey]uint64, len(c.drops))
+	for k, v := range c.drops {
+		out[k] = v
+	}
+	return out
+}
+
+// SortedDrops returns the drop keys in a stable order (for reports).
+func SortedDrops(m map[DropKey]uint64) []DropKey {
+	keys := make([]DropKey, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		if a.Source != b.Source {
+			return a.Source < b.Source
+		}
+		if a.Topic != b.Topic {
+			return a.Topic < b.Topic
+		}
+		return a.Target+a.Reason < b.Target+b.Reason
+	})
+	return keys
+}
+
+func (c *Core) drop(k DropKey) {
+	c.dropped.Add(1)
+	c.dropMu.Lock()
+	c.drops[k]++
+	c.dropMu.Unlock()
+	c.log.Warn("message dropped", "source", k.Source, "topic", k.Topic, "target", k.Target, "reason", k.Reason)
+}
+
+// route delivers one message from source to every target the table allows.
+// It returns how many copies were delivered.
+func (c *Core) route(source string, pk packets.Packet) int {
+	c.received.Add(1)
+	t := c.table.Load()
+	targets := t.Targets(source, pk.TopicName)
+	if len(targets) == 0 {
+		c.drop(DropKey{Source: source, Topic: pk.TopicName, Reason: DropNoRoute})
+		return 0
+	}
+	n := 0
+	var subs *mqtt.Subscribers
+	for _, target := range targets {
+		if clientID, ok := t.ClientID(target); ok {
+			if subs == nil {
+				subs = c.broker.Topics.Subscribers(pk.TopicName)
+			}
+			if reason := c.deliverToClient(clientID, subs, pk); reason != "" {
+				c.drop(DropKey{Source: source, Topic: pk.TopicName, Target: target, Reason: reason})
+				continue
+			}
+			n++
+			continue
+		}
+		if hf, ok := c.funcs.Load().byARN[target]; ok {
+			if !hf.enqueue(Message{Source: source, Topic: pk.TopicName, Payload: append([]byte(nil), pk.Payload...)}) {
+				c.drop(DropKey{Source: source, Topic: pk.TopicName, Target: target, Reason: DropQueueFull})
+				continue
+			}
+			n++
+			continue
+		}
+		reason := DropUnknownTarget
+		if isFunctionARN(target) {
+			reason = DropNoFunctionImpl
+		}
+		c.drop(DropKey{Source: source, Topic: pk.TopicName, Target: target, Reason: reason})
+	}
+	c.delivered.Add(uint64(n))
+	return n
+}
+
+// deliverToClient writes a copy of pk to one connected client whose
+// subscriptions match, the way mochi's publishToClient does for its own
+// fan-out. It returns a drop reason, or "" on success.
+func (c *Core) deliverToClient(clientID string, subs *mqtt.Subscribers, pk packets.Packet) string {
+	sub, ok := subs.Subscriptions[clientID]
+	if !ok {
+		if _, online := c.broker.Clients.Get(clientID); !online {
+			return DropTargetOffline
+		}
+		return DropNotSubscribed
+	}
+	cl, ok := c.broker.Clients.Get(clientID)
+	if !ok || cl.Closed() {
+		return DropTargetOffline
+	}
+	out := pk.Copy(false)
+	out.FixedHeader.Retain = false
+	if out.FixedHeader.Qos > sub.Qos {
+		out.FixedHeader.Qos = sub.Qos
+	}
+	if out.FixedHeader.Qos > 0 {
+		if cl.State.Inflight.Len() >= int(c.broker.Options.Capabilities.MaximumInflight) {
+			atomic.AddInt64(&c.broker.Info.InflightDropped, 1)
+			return DropInflightQuota
+		}
+		id, err := cl.NextPacketID()
+		if err != nil {
+			atomic.AddInt64(&c.broker.Info.InflightDropped, 1)
+			return DropInflightQuota
+		}
+		out.PacketID = uint16(id)
+		if cl.State.Inflight.Set(out) {
+			atomic.AddInt64(&c.broker.Info.Inflight, 1)
+			cl.State.Inflight.DecreaseSendQuota()
+		}
+	}
+	if err := cl.WritePacket(out); err != nil {
+		return DropWriteFailed
+	}
+	return ""
+}
+
+// publishFrom routes a message a hosted function publishes.
+func (c *Core) publishFrom(source string, topic string, payload []byte) error {
+	if err := ValidateTopic(topic); err != nil {
+		c.received.Add(1)
+		c.drop(DropKey{Source: source, Topic: topic, Reason: DropInvalidTopic})
+		return err
+	}
+	pk := packets.Packet{
+		FixedHeader: packets.FixedHeader{Type: packets.Publish, Qos: 1},
+		TopicName:   topic,
+		Payload:     payload,
+		Origin:      source,
+	}
+	if c.route(source, pk) == 0 {
+		return fmt.Errorf("publish %s from %s: %w", topic, source, ErrNoRoute)
+	}
+	return nil
+}
+
+// routingHook plugs the core into mochi: it authenticates devices by the
+// device definition and takes over delivery of every publish.
+type routingHook struct {
+	mqtt.HookBase
+	core *Core
+}
+
+func (h *routingHook) ID() string { return "greengrass-routing" }
+
+func (h *routingHook) Provides(b byte) bool {
+	return b == mqtt.OnConnectAuthenticate || b == mqtt.OnACLCheck || b == mqtt.OnPublish
+}
+
+// OnConnectAuthenticate admits only things of the deployed device definition,
+// with client id equal to the thing name.
+func (h *routingHook) OnConnectAuthenticate(cl *mqtt.Client, _ packets.Packet) bool {
+	if _, ok := h.core.table.Load().ThingArn(cl.ID); ok {
+		return true
+	}
+	h.core.log.Warn("connection refused", "client_id", cl.ID, "reason", "client id is not a thing in the group's device definition")
+	return false
+}
+
+// OnACLCheck lets devices publish and subscribe; OnPublish decides delivery.
+func (h *routingHook) OnACLCheck(_ *mqtt.Client, topic string, _ bool) bool { return true }
+
+// OnPublish routes the message by the subscription table and tells mochi to
+// acknowledge it without its own fan-out.
+func (h *routingHook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
+	t := h.core.table.Load()
+	source, ok := t.ThingArn(cl.ID)
+	if !ok {
+		h.core.received.Add(1)
+		h.core.drop(DropKey{Source: "client:" + cl.ID, Topic: pk.TopicName, Reason: DropUnknownSource})
+		return pk, packets.CodeSuccessIgnore
+	}
+	h.core.route(source, pk)
+	return pk, packets.CodeSuccessIgnore
+}
