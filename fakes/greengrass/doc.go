@@ -1,0 +1,39 @@
+// Package greengrass is a fake of the AWS IoT Greengrass v1 control plane:
+// groups and group versions, the seven definition kinds (cores, devices,
+// functions, subscriptions, resources, connectors, loggers) with their
+// versions, deployments, group and account roles, and tags. It is what
+// Things Graph's deploy path drives (spec things-graph.md §4.3) and what the
+// simulated Greengrass core reads its configuration from.
+//
+// Protocol: REST-JSON as described by the API model shipped with aws-sdk-go
+// v1.55.8, models/apis/greengrass/2017-06-07/api-2.json: routes, member names
+// and required members follow it; errors carry X-Amzn-ErrorType plus
+// {"__type", "Message"} (shape GeneralError). Status codes and the codes
+// the model does not declare (IdNotFoundException, VersionNotFoundException,
+// InvalidInputException, MissingCoreException, ...) follow what the live
+// service is recorded to answer.
+//
+// What is checked: required members and enums of every entry, entry Id
+// syntax and uniqueness, thing/certificate/Lambda/connector ARN forms,
+// subscription sources and targets, MQTT topic filters, that a group
+// version names existing definition versions of the right kind, and that a
+// deployed version has a core.
+//
+// Deliberate differences (Divergence):
+//   - A deployment starts InProgress (AWS shows Building first) and stays
+//     there until the core simulator reports the outcome with
+//     SetDeploymentStatus; Options.OnDeployment announces each one.
+//   - Nothing is cross-checked with IAM or IoT: roles, things and
+//     certificates named in ARNs are taken as written (one fake never calls
+//     another). The live service does not check things either.
+//   - One account, one namespace: resources are not partitioned by region;
+//     the region of the creating request goes into their ARNs.
+//   - X-Amzn-Client-Token idempotency is ignored; every create creates.
+//   - NextToken is a decimal offset; without MaxResults a list is one page.
+//     Get*DefinitionVersion never pages its content.
+//   - Bulk deployments, connectivity info, group certificate authorities,
+//     software update jobs and thing runtime configuration are routed but
+//     answer BadRequestException "not implemented".
+//   - Unknown routes answer 404 UnknownOperationException.
+//   - Deleting a deployed group needs a reset first [INF, from the console].
+package greengrass

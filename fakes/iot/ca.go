@@ -1,0 +1,138 @@
+package iot
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/hex"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"time"
+)
+
+// notAfter is the expiry AWS IoT gives certificates from
+// CreateKeysAndCertificate: 2049-12-31T23:59:59Z.
+var notAfter = time.Date(2049, 12, 31, 23, 59, 59, 0, time.UTC)
+
+// authority is the per-account CA that signs device certificates. Its key
+// lives only in memory for the Service's lifetime.
+type authority struct {
+	cert    *x509.Certificate
+	key     crypto.Signer
+	certPEM []byte
+}
+
+func newAuthority(account string, now time.Time) (*authority, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	serial, err := randomSerial()
+	if err != nil {
+		return nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: serial,
+		Subject: pkix.Name{
+			CommonName:         "tgsim fake AWS IoT CA",
+			Organization:       []string{"tgsim"},
+			OrganizationalUnit: []string{"account " + account},
+		},
+		NotBefore:             now.Add(-time.Hour).UTC(),
+		NotAfter:              notAfter.Add(24 * time.Hour),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		MaxPathLenZero:        true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		return nil, err
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, err
+	}
+	return &authority{cert: cert, key: key, certPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}, nil
+}
+
+func randomSerial() (*big.Int, error) {
+	return rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
+}
+
+// issued is a fresh certificate with its key pair. The private key PEM is
+// handed to the caller once and not kept.
+type issued struct {
+	id            string // hex SHA-256 of the DER
+	certPEM       string
+	publicKeyPEM  string
+	privateKeyPEM string
+	notBefore     time.Time
+	notAfter      time.Time
+}
+
+// issue creates a key pair of the given algorithm and a client certificate
+// for it. AWS: CreateKeysAndCertificate; certificateId is the SHA-256
+// fingerprint of the certificate.
+func (a *authority) issue(alg string, now time.Time) (issued, error) {
+	var (
+		priv     crypto.Signer
+		privPEM  *pem.Block
+		keyUsage = x509.KeyUsageDigitalSignature
+	)
+	switch alg {
+	case KeyRSA2048:
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			return issued{}, err
+		}
+		priv, privPEM = k, &pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)}
+		keyUsage |= x509.KeyUsageKeyEncipherment
+	default:
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			return issued{}, err
+		}
+		b, err := x509.MarshalECPrivateKey(k)
+		if err != nil {
+			return issued{}, err
+		}
+		priv, privPEM = k, &pem.Block{Type: "EC PRIVATE KEY", Bytes: b}
+	}
+	pub, err := x509.MarshalPKIXPublicKey(priv.Public())
+	if err != nil {
+		return issued{}, err
+	}
+	serial, err := randomSerial()
+	if err != nil {
+		return issued{}, err
+	}
+	nb := now.UTC().Truncate(time.Second)
+	tmpl := &x509.Certificate{
+		SerialNumber: serial,
+		Subject:      pkix.Name{CommonName: "AWS IoT Certificate"},
+		NotBefore:    nb,
+		NotAfter:     notAfter,
+		KeyUsage:     keyUsage,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, a.cert, priv.Public(), a.key)
+	if err != nil {
+		return issued{}, fmt.Errorf("signing certificate: %w", err)
+	}
+	sum := sha256.Sum256(der)
+	return issued{
+		id:            hex.EncodeToString(sum[:]),
+		certPEM:       string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
+		publicKeyPEM:  string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub})),
+		privateKeyPEM: string(pem.EncodeToMemory(privPEM)),
+		notBefore:     nb,
+		notAfter:      notAfter,
+	}, nil
+}
