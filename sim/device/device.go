@@ -116,6 +116,13 @@ func Connect(ctx context.Context, opts Options) (*Device, error) {
 // empty Action.
 func (d *Device) Subscribe(ctx context.Context, filter string) error {
 	tok := d.client.Subscribe(filter, d.qos, func(_ paho.Client, m paho.Message) {
+		// paho hands a message to every matching handler: one on an
+		// action's request topic is already recorded by onRequest.
+		for _, a := range d.opts.Actions {
+			if a.RequestTopic == m.Topic() {
+				return
+			}
+		}
 		d.record(Received{Topic: m.Topic(), Payload: append([]byte(nil), m.Payload()...), At: time.Now()})
 	})
 	return wait(ctx, tok, d.opts.Timeout)

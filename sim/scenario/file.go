@@ -1,0 +1,319 @@
+// Package scenario loads, runs and reports tgsim scenario files: YAML that
+// sets up an AWS world (buckets, Greengrass groups, things), loads TDM,
+// deploys flow configurations through the real Things Graph API, drives
+// virtual devices and checks what happened (deploy status, the core's
+// subscription table, delivered and dropped messages, flow executions).
+//
+// The language is versioned by apiVersion; this package reads tgsim/v1. The
+// file format is documented in scenarios/README.md.
+package scenario
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// APIVersion is the scenario language version this package reads.
+const APIVersion = "tgsim/v1"
+
+// File is one scenario.
+type File struct {
+	APIVersion  string       `yaml:"apiVersion"`
+	Name        string       `yaml:"name"`
+	Description string       `yaml:"description"`
+	Timeout     Duration     `yaml:"timeout"`
+	Setup       Setup        `yaml:"setup"`
+	Devices     []DeviceSpec `yaml:"devices"`
+	Steps       []Step       `yaml:"steps"`
+	Expect      Expect       `yaml:"expect"`
+
+	// Path is where the file was read from; relative paths in it resolve
+	// against its directory.
+	Path string `yaml:"-"`
+}
+
+// Setup declares the world before anything runs.
+type Setup struct {
+	Buckets          []string         `yaml:"buckets"`
+	GreengrassGroups []string         `yaml:"greengrassGroups"`
+	Things           []ThingSpec      `yaml:"things"`
+	Entities         []string         `yaml:"entities"`
+	Flows            []string         `yaml:"flows"`
+	Systems          []string         `yaml:"systems"`
+	Deployments      []DeploymentSpec `yaml:"deployments"`
+}
+
+// ThingSpec is a registry thing, with a certificate, associated with a
+// device definition.
+type ThingSpec struct {
+	Name   string `yaml:"name"`
+	Device string `yaml:"device"`
+}
+
+// DeploymentSpec creates and deploys one flow configuration.
+type DeploymentSpec struct {
+	Definition      string `yaml:"definition"`
+	Target          string `yaml:"target"`
+	GreengrassGroup string `yaml:"greengrassGroup"`
+	S3Bucket        string `yaml:"s3Bucket"`
+}
+
+// DeviceSpec runs a virtual device for a thing.
+type DeviceSpec struct {
+	Thing string `yaml:"thing"`
+	// Respond gives, per action name, the JSON object the device answers.
+	// Strings may contain {{seq}} (1-based request number) and {{thing}}.
+	Respond map[string]map[string]any `yaml:"respond"`
+	// Subscribe adds topic filters the device listens on.
+	Subscribe []string `yaml:"subscribe"`
+}
+
+// Step is one timeline entry; exactly one field is set.
+type Step struct {
+	Emit           *EmitStep    `yaml:"emit"`
+	Publish        *PublishStep `yaml:"publish"`
+	WaitExecutions *WaitStep    `yaml:"waitExecutions"`
+}
+
+// EmitStep makes a device emit one of its events Count times.
+type EmitStep struct {
+	Thing   string `yaml:"thing"`
+	Event   string `yaml:"event"`
+	Payload any    `yaml:"payload"`
+	Count   int    `yaml:"count"`
+}
+
+// PublishStep makes a device publish on any topic.
+type PublishStep struct {
+	Thing   string `yaml:"thing"`
+	Topic   string `yaml:"topic"`
+	Payload any    `yaml:"payload"`
+	Count   int    `yaml:"count"`
+}
+
+// WaitStep waits for flow executions to end.
+type WaitStep struct {
+	Succeeded int      `yaml:"succeeded"`
+	Failed    int      `yaml:"failed"`
+	Timeout   Duration `yaml:"timeout"`
+}
+
+// Expect lists what must hold at the end.
+type Expect struct {
+	Deploy        *DeployExpect     `yaml:"deploy"`
+	Subscriptions *SubsExpect       `yaml:"subscriptions"`
+	Delivered     []DeliveredExpect `yaml:"delivered"`
+	Dropped       []DroppedExpect   `yaml:"dropped"`
+	Executions    *ExecExpect       `yaml:"executions"`
+}
+
+// DeployExpect is the status every deployment must reach.
+type DeployExpect struct {
+	Status string `yaml:"status"`
+}
+
+// Sub is one subscription row. Source and Target may be an ARN or the
+// shorthands thing/NAME and function/NAME.
+type Sub struct {
+	Source  string `yaml:"source"`
+	Subject string `yaml:"subject"`
+	Target  string `yaml:"target"`
+}
+
+// SubsExpect checks the core's subscription table.
+type SubsExpect struct {
+	Group    string `yaml:"group"`
+	Exactly  []Sub  `yaml:"exactly"`
+	Contains []Sub  `yaml:"contains"`
+}
+
+// DeliveredExpect checks what a device received on a topic.
+type DeliveredExpect struct {
+	Thing string `yaml:"thing"`
+	Topic string `yaml:"topic"`
+	Count *int   `yaml:"count"`
+	// Payload is a template expanded for seq 1..Count; the received
+	// payloads must equal the expansions as a multiset.
+	Payload any `yaml:"payload"`
+}
+
+// DroppedExpect checks the core's drop counters.
+type DroppedExpect struct {
+	Source string `yaml:"source"`
+	Topic  string `yaml:"topic"`
+	Reason string `yaml:"reason"`
+	Count  *int   `yaml:"count"`
+}
+
+// ExecExpect counts flow executions by status.
+type ExecExpect struct {
+	Succeeded *int `yaml:"succeeded"`
+	Failed    *int `yaml:"failed"`
+}
+
+// Duration is a time.Duration written as "10s".
+type Duration time.Duration
+
+// UnmarshalYAML reads a Go duration string.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	var s string
+	if err := n.Decode(&s); err != nil {
+		return err
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("line %d, column %d: %q is not a duration (write e.g. 10s, 500ms)", n.Line, n.Column, s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Load reads and validates a scenario file. Errors name the file and, where
+// the YAML decoder knows it, the line.
+func Load(path string) (*File, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	f, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	f.Path = path
+	if err := f.checkFiles(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return f, nil
+}
+
+// Parse decodes and validates a scenario (without touching the file system).
+func Parse(data []byte) (*File, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var f File
+	if err := dec.Decode(&f); err != nil {
+		if errors.Is(err, errEOF(err)) {
+			return nil, errors.New("empty scenario file")
+		}
+		return nil, fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if err := f.validate(); err != nil {
+		return nil, err
+	}
+	return &f, nil
+}
+
+func errEOF(err error) error {
+	if err != nil && err.Error() == "EOF" {
+		return err
+	}
+	return errors.New("not EOF")
+}
+
+func (f *File) validate() error {
+	var errs []string
+	add := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
+	if f.APIVersion != APIVersion {
+		add("apiVersion: %q, expected %q", f.APIVersion, APIVersion)
+	}
+	if f.Name == "" {
+		add("name: required")
+	}
+	things := map[string]bool{}
+	for i, t := range f.Setup.Things {
+		if t.Name == "" {
+			add("setup.things[%d].name: required", i)
+		}
+		things[t.Name] = true
+	}
+	groups := map[string]bool{}
+	for _, g := range f.Setup.GreengrassGroups {
+		groups[g] = true
+	}
+	for i, d := range f.Setup.Deployments {
+		if d.Definition == "" {
+			add("setup.deployments[%d].definition: required (a TDM file)", i)
+		}
+		if d.Target != "GREENGRASS" {
+			add("setup.deployments[%d].target: %q, expected GREENGRASS (CLOUD comes later)", i, d.Target)
+		}
+		if !groups[d.GreengrassGroup] {
+			add("setup.deployments[%d].greengrassGroup: %q is not listed in setup.greengrassGroups", i, d.GreengrassGroup)
+		}
+	}
+	for i, d := range f.Devices {
+		if !things[d.Thing] {
+			add("devices[%d].thing: %q is not listed in setup.things", i, d.Thing)
+		}
+	}
+	for i, s := range f.Steps {
+		n := 0
+		if s.Emit != nil {
+			n++
+			if !things[s.Emit.Thing] {
+				add("steps[%d].emit.thing: %q is not listed in setup.things", i, s.Emit.Thing)
+			}
+			if s.Emit.Event == "" {
+				add("steps[%d].emit.event: required", i)
+			}
+		}
+		if s.Publish != nil {
+			n++
+			if !things[s.Publish.Thing] {
+				add("steps[%d].publish.thing: %q is not listed in setup.things", i, s.Publish.Thing)
+			}
+			if s.Publish.Topic == "" {
+				add("steps[%d].publish.topic: required", i)
+			}
+		}
+		if s.WaitExecutions != nil {
+			n++
+		}
+		if n != 1 {
+			add("steps[%d]: exactly one of emit, publish, waitExecutions must be set, found %d", i, n)
+		}
+	}
+	for i, d := range f.Expect.Delivered {
+		if !things[d.Thing] {
+			add("expect.delivered[%d].thing: %q is not listed in setup.things", i, d.Thing)
+		}
+		if d.Topic == "" {
+			add("expect.delivered[%d].topic: required", i)
+		}
+	}
+	if len(errs) > 0 {
+		return errors.New(strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// resolve makes a path in the file relative to the file's directory.
+func (f *File) resolve(p string) string {
+	if filepath.IsAbs(p) || f.Path == "" {
+		return p
+	}
+	return filepath.Join(filepath.Dir(f.Path), p)
+}
+
+func (f *File) checkFiles() error {
+	var paths []string
+	paths = append(paths, f.Setup.Entities...)
+	paths = append(paths, f.Setup.Flows...)
+	paths = append(paths, f.Setup.Systems...)
+	for _, d := range f.Setup.Deployments {
+		paths = append(paths, d.Definition)
+	}
+	for _, p := range paths {
+		if _, err := os.Stat(f.resolve(p)); err != nil {
+			return fmt.Errorf("TDM file %s: %w", p, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,678 @@
+package scenario
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/greengrass"
+	ggtypes "github.com/aws/aws-sdk-go-v2/service/greengrass/types"
+	"github.com/aws/aws-sdk-go-v2/service/iot"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	awsv1 "github.com/aws/aws-sdk-go/aws"
+	credsv1 "github.com/aws/aws-sdk-go/aws/credentials"
+	"github.com/aws/aws-sdk-go/aws/session"
+	"github.com/aws/aws-sdk-go/service/iotthingsgraph"
+
+	"github.com/tgsim/tgsim/sim/core"
+	"github.com/tgsim/tgsim/sim/device"
+	"github.com/tgsim/tgsim/sim/flow"
+	"github.com/tgsim/tgsim/sim/harness"
+)
+
+// Options configures a run.
+type Options struct {
+	Logger *slog.Logger
+}
+
+// Check is one verdict of a run.
+type Check struct {
+	Name   string
+	OK     bool
+	Detail string
+}
+
+// Report is the outcome of one scenario.
+type Report struct {
+	Name     string
+	Path     string
+	Checks   []Check
+	Err      error // the run could not complete (setup or a step failed)
+	Duration time.Duration
+}
+
+// Passed reports whether the run completed and every check held.
+func (r *Report) Passed() bool {
+	if r.Err != nil {
+		return false
+	}
+	for _, c := range r.Checks {
+		if !c.OK {
+			return false
+		}
+	}
+	return true
+}
+
+type runner struct {
+	log    *slog.Logger
+	f      *File
+	h      *harness.Harness
+	report *Report
+	tg     *iotthingsgraph.IoTThingsGraph
+	iot    *iot.Client
+	gg     *greengrass.Client
+	s3     *s3.Client
+
+	// deployments: Greengrass group → deployed flow configurations.
+	groupOf   map[string]string // thing → greengrass group
+	devices   map[string]*device.Device
+	deployIDs map[string]string // flow configuration id → greengrass deployment id
+	statuses  map[string]string // flow configuration id → final status
+}
+
+// Run runs one scenario against a fresh in-process harness.
+func Run(ctx context.Context, f *File, opts Options) *Report {
+	start := time.Now()
+	rep := &Report{Name: f.Name, Path: f.Path}
+	timeout := time.Duration(f.Timeout)
+	if timeout == 0 {
+		timeout = 60 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	h, err := harness.Start(harness.Options{Logger: opts.Logger})
+	if err != nil {
+		rep.Err = err
+		return rep
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	r := &runner{log: opts.Logger, f: f, h: h, report: rep, groupOf: map[string]string{}, devices: map[string]*device.Device{},
+		deployIDs: map[string]string{}, statuses: map[string]string{}}
+	defer func() {
+		for _, d := range r.devices {
+			d.Close()
+		}
+		if err := h.Close(); err != nil && rep.Err == nil {
+			rep.Err = fmt.Errorf("shutting down: %w", err)
+		}
+		rep.Duration = time.Since(start)
+	}()
+	r.clients()
+	if err := r.setup(ctx); err != nil {
+		rep.Err = fmt.Errorf("setup: %w", err)
+		return rep
+	}
+	if err := r.startDevices(ctx); err != nil {
+		rep.Err = fmt.Errorf("devices: %w", err)
+		return rep
+	}
+	for i, s := range f.Steps {
+		if err := r.step(ctx, s); err != nil {
+			rep.Err = fmt.Errorf("steps[%d]: %w", i, err)
+			return rep
+		}
+	}
+	r.expect(ctx)
+	return rep
+}
+
+func (r *runner) check(name string, ok bool, format string, args ...any) {
+	r.report.Checks = append(r.report.Checks, Check{Name: name, OK: ok, Detail: fmt.Sprintf(format, args...)})
+}
+
+func (r *runner) clients() {
+	ep := aws.String(r.h.URL)
+	r.iot = iot.NewFromConfig(r.h.AWS, func(o *iot.Options) { o.BaseEndpoint = ep })
+	r.gg = greengrass.NewFromConfig(r.h.AWS, func(o *greengrass.Options) { o.BaseEndpoint = ep })
+	r.s3 = s3.NewFromConfig(r.h.AWS, func(o *s3.Options) { o.BaseEndpoint = ep; o.UsePathStyle = true })
+	id, secret := r.h.Credentials()
+	// Things Graph has no aws-sdk-go-v2 client; the v1 client is the
+	// official Go client for it.
+	log := r.log
+	sess := session.Must(session.NewSession(&awsv1.Config{
+		Region: awsv1.String(r.h.Region()), Endpoint: awsv1.String(r.h.URL),
+		Credentials: credsv1.NewStaticCredentials(id, secret, ""),
+		// The v1 client logs "This operation, X, has been deprecated" on
+		// every Things Graph call (the service is discontinued): keep it
+		// out of reports.
+		Logger: awsv1.LoggerFunc(func(args ...any) { log.Debug("aws-sdk-go", "message", fmt.Sprint(args...)) }),
+	}))
+	r.tg = iotthingsgraph.New(sess)
+}
+
+func (r *runner) readTDM(p string) (string, error) {
+	b, err := os.ReadFile(r.f.resolve(p))
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
+func doc(text string) *iotthingsgraph.DefinitionDocument {
+	return &iotthingsgraph.DefinitionDocument{Language: awsv1.String("GRAPHQL"), Text: awsv1.String(text)}
+}
+
+func (r *runner) setup(ctx context.Context) error {
+	s := r.f.Setup
+	for _, b := range s.Buckets {
+		if _, err := r.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
+			return fmt.Errorf("s3 CreateBucket %s: %w", b, err)
+		}
+	}
+	for _, g := range s.GreengrassGroups {
+		// A group needs a core: a thing with a certificate in a core
+		// definition, named <group>_Core as the Greengrass console does.
+		coreThing := g + "_Core"
+		thingArn, certArn, err := r.thingWithCert(ctx, coreThing)
+		if err != nil {
+			return err
+		}
+		cd, err := r.gg.CreateCoreDefinition(ctx, &greengrass.CreateCoreDefinitionInput{
+			Name: aws.String(g + "-core"),
+			InitialVersion: &ggtypes.CoreDefinitionVersion{Cores: []ggtypes.Core{
+				{Id: aws.String("core"), ThingArn: aws.String(thingArn), CertificateArn: aws.String(certArn), SyncShadow: aws.Bool(false)},
+			}},
+		})
+		if err != nil {
+			return fmt.Errorf("greengrass CreateCoreDefinition for %s: %w", g, err)
+		}
+		if _, err := r.gg.CreateGroup(ctx, &greengrass.CreateGroupInput{Name: aws.String(g),
+			InitialVersion: &ggtypes.GroupVersion{CoreDefinitionVersionArn: cd.LatestVersionArn}}); err != nil {
+			return fmt.Errorf("greengrass CreateGroup %s: %w", g, err)
+		}
+		if _, err := r.h.StartCore(g, ""); err != nil {
+			return fmt.Errorf("core for %s: %w", g, err)
+		}
+	}
+	for _, t := range s.Things {
+		if _, _, err := r.thingWithCert(ctx, t.Name); err != nil {
+			return err
+		}
+	}
+	for _, p := range s.Entities {
+		text, err := r.readTDM(p)
+		if err != nil {
+			return err
+		}
+		up, err := r.tg.UploadEntityDefinitionsWithContext(ctx, &iotthingsgraph.UploadEntityDefinitionsInput{Document: doc(text)})
+		if err != nil {
+			return fmt.Errorf("UploadEntityDefinitions %s: %w", p, err)
+		}
+		st, err := r.tg.GetUploadStatusWithContext(ctx, &iotthingsgraph.GetUploadStatusInput{UploadId: up.UploadId})
+		if err != nil {
+			return fmt.Errorf("GetUploadStatus %s: %w", p, err)
+		}
+		if awsv1.StringValue(st.UploadStatus) != "SUCCEEDED" {
+			return fmt.Errorf("upload of %s %s: %s", p, awsv1.StringValue(st.UploadStatus), strings.Join(awsv1.StringValueSlice(st.FailureReason), "; "))
+		}
+	}
+	for _, t := range s.Things {
+		if t.Device == "" {
+			continue
+		}
+		if _, err := r.tg.AssociateEntityToThingWithContext(ctx, &iotthingsgraph.AssociateEntityToThingInput{ThingName: aws.String(t.Name), EntityId: aws.String(t.Device)}); err != nil {
+			return fmt.Errorf("AssociateEntityToThing %s → %s: %w", t.Name, t.Device, err)
+		}
+	}
+	for _, p := range s.Flows {
+		text, err := r.readTDM(p)
+		if err != nil {
+			return err
+		}
+		if _, err := r.tg.CreateFlowTemplateWithContext(ctx, &iotthingsgraph.CreateFlowTemplateInput{Definition: doc(text)}); err != nil {
+			return fmt.Errorf("CreateFlowTemplate %s: %w", p, err)
+		}
+	}
+	for _, p := range s.Systems {
+		text, err := r.readTDM(p)
+		if err != nil {
+			return err
+		}
+		if _, err := r.tg.CreateSystemTemplateWithContext(ctx, &iotthingsgraph.CreateSystemTemplateInput{Definition: doc(text)}); err != nil {
+			return fmt.Errorf("CreateSystemTemplate %s: %w", p, err)
+		}
+	}
+	for _, d := range s.Deployments {
+		if err := r.deploy(ctx, d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// thingWithCert creates a thing with an active certificate attached.
+func (r *runner) thingWithCert(ctx context.Context, name string) (thingArn, certArn string, err error) {
+	th, err := r.iot.CreateThing(ctx, &iot.CreateThingInput{ThingName: aws.String(name)})
+	if err != nil {
+		return "", "", fmt.Errorf("iot CreateThing %s: %w", name, err)
+	}
+	cert, err := r.iot.CreateKeysAndCertificate(ctx, &iot.CreateKeysAndCertificateInput{SetAsActive: true})
+	if err != nil {
+		return "", "", fmt.Errorf("iot CreateKeysAndCertificate for %s: %w", name, err)
+	}
+	if _, err := r.iot.AttachThingPrincipal(ctx, &iot.AttachThingPrincipalInput{ThingName: aws.String(name), Principal: cert.CertificateArn}); err != nil {
+		return "", "", fmt.Errorf("iot AttachThingPrincipal %s: %w", name, err)
+	}
+	return aws.ToString(th.ThingArn), aws.ToString(cert.CertificateArn), nil
+}
+
+// deploy creates and deploys one flow configuration and waits until the
+// group's core has applied it.
+func (r *runner) deploy(ctx context.Context, d DeploymentSpec) error {
+	text, err := r.readTDM(d.Definition)
+	if err != nil {
+		return err
+	}
+	created, err := r.tg.CreateSystemInstanceWithContext(ctx, &iotthingsgraph.CreateSystemInstanceInput{
+		Definition: doc(text), Target: aws.String(d.Target), GreengrassGroupName: aws.String(d.GreengrassGroup), S3BucketName: aws.String(d.S3Bucket),
+	})
+	if err != nil {
+		return fmt.Errorf("CreateSystemInstance %s: %w", d.Definition, err)
+	}
+	id := created.Summary.Id
+	out, err := r.tg.DeploySystemInstanceWithContext(ctx, &iotthingsgraph.DeploySystemInstanceInput{Id: id})
+	if err != nil {
+		return fmt.Errorf("DeploySystemInstance %s: %w", awsv1.StringValue(id), err)
+	}
+	ggID := awsv1.StringValue(out.GreengrassDeploymentId)
+	r.deployIDs[awsv1.StringValue(id)] = ggID
+	c := r.h.Core(d.GreengrassGroup)
+	if res, err := c.WaitDeployment(ctx, ggID); err != nil {
+		return err
+	} else if res.Status != "Success" {
+		return fmt.Errorf("greengrass deployment %s of %s: %s: %s", ggID, awsv1.StringValue(id), res.Status, res.Error)
+	}
+	got, err := r.tg.GetSystemInstanceWithContext(ctx, &iotthingsgraph.GetSystemInstanceInput{Id: id})
+	if err != nil {
+		return fmt.Errorf("GetSystemInstance %s: %w", awsv1.StringValue(id), err)
+	}
+	r.statuses[awsv1.StringValue(id)] = awsv1.StringValue(got.Description.Summary.Status)
+	for _, b := range bindings(text) {
+		r.groupOf[b] = d.GreengrassGroup
+	}
+	return nil
+}
+
+// bindings lists the thing names a deployment document binds, read through
+// the core's routing table afterwards; here a light scan suffices because
+// the service has already validated the document.
+func bindings(text string) []string {
+	var out []string
+	for _, part := range strings.Split(text, "deviceId:")[1:] {
+		part = strings.TrimSpace(part)
+		if len(part) < 2 {
+			continue
+		}
+		q := part[0]
+		if end := strings.IndexByte(part[1:], q); end >= 0 {
+			out = append(out, part[1:1+end])
+		}
+	}
+	return out
+}
+
+func (r *runner) startDevices(ctx context.Context) error {
+	for _, spec := range r.f.Devices {
+		group, ok := r.groupOf[spec.Thing]
+		if !ok {
+			return fmt.Errorf("thing %s is not bound in any deployed flow configuration, so no core serves it", spec.Thing)
+		}
+		c := r.h.Core(group)
+		devID, ok := r.h.ThingsGraph.AssociatedDevice(spec.Thing)
+		if !ok {
+			return fmt.Errorf("thing %s has no associated device", spec.Thing)
+		}
+		def, ok := r.h.ThingsGraph.DeviceDefinition(r.h.Region(), r.h.AccountID(), devID)
+		if !ok {
+			return fmt.Errorf("device definition %s not found", devID)
+		}
+		opts := device.Options{ThingName: spec.Thing, Broker: c.MQTTAddr()}
+		for _, ev := range def.Events {
+			topic, err := flow.ExpandTopic(ev.Topic, spec.Thing, r.h.Region(), r.h.AccountID())
+			if err != nil {
+				return err
+			}
+			opts.Events = append(opts.Events, device.Event{Name: ev.Name, Topic: topic})
+		}
+		for _, a := range def.Actions {
+			req, err := flow.ExpandTopic(a.RequestTopic, spec.Thing, r.h.Region(), r.h.AccountID())
+			if err != nil {
+				return err
+			}
+			var resp string
+			if a.ResponseTopic != "" {
+				if resp, err = flow.ExpandTopic(a.ResponseTopic, spec.Thing, r.h.Region(), r.h.AccountID()); err != nil {
+					return err
+				}
+			}
+			act := device.Action{Name: a.Name, RequestTopic: req, ResponseTopic: resp}
+			if tmpl, ok := spec.Respond[a.Name]; ok {
+				thing := spec.Thing
+				act.Respond = func(seq int, _ []byte) []byte {
+					b, _ := json.Marshal(expand(tmpl, seq, thing))
+					return b
+				}
+			}
+			opts.Actions = append(opts.Actions, act)
+		}
+		d, err := device.Connect(ctx, opts)
+		if err != nil {
+			return err
+		}
+		r.devices[spec.Thing] = d
+		for _, f := range spec.Subscribe {
+			if err := d.Subscribe(ctx, f); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (r *runner) step(ctx context.Context, s Step) error {
+	switch {
+	case s.Emit != nil:
+		d := r.devices[s.Emit.Thing]
+		if d == nil {
+			return fmt.Errorf("emit: thing %s has no running device (list it under devices)", s.Emit.Thing)
+		}
+		for i := 1; i <= max(1, s.Emit.Count); i++ {
+			b, _ := json.Marshal(expand(s.Emit.Payload, i, s.Emit.Thing))
+			if err := d.Emit(ctx, s.Emit.Event, b); err != nil {
+				return err
+			}
+		}
+	case s.Publish != nil:
+		d := r.devices[s.Publish.Thing]
+		if d == nil {
+			return fmt.Errorf("publish: thing %s has no running device (list it under devices)", s.Publish.Thing)
+		}
+		for i := 1; i <= max(1, s.Publish.Count); i++ {
+			b, _ := json.Marshal(expand(s.Publish.Payload, i, s.Publish.Thing))
+			if err := d.Publish(ctx, s.Publish.Topic, b); err != nil {
+				return err
+			}
+		}
+	case s.WaitExecutions != nil:
+		w := s.WaitExecutions
+		timeout := time.Duration(w.Timeout)
+		if timeout == 0 {
+			timeout = 10 * time.Second
+		}
+		wctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		for _, group := range r.f.Setup.GreengrassGroups {
+			rt := r.h.Core(group).Runtime()
+			if rt == nil {
+				continue
+			}
+			err := rt.WaitExecutions(wctx, func(ex []flow.Execution) bool {
+				return countStatus(ex, flow.StatusSucceeded) >= w.Succeeded && countStatus(ex, flow.StatusFailed) >= w.Failed
+			})
+			if err != nil {
+				ex := rt.Executions()
+				return fmt.Errorf("waitExecutions: want %d succeeded and %d failed within %s, have %d succeeded, %d failed, %d running",
+					w.Succeeded, w.Failed, timeout, countStatus(ex, flow.StatusSucceeded), countStatus(ex, flow.StatusFailed), countStatus(ex, flow.StatusRunning))
+			}
+		}
+	}
+	return nil
+}
+
+func countStatus(ex []flow.Execution, status string) int {
+	n := 0
+	for _, e := range ex {
+		if e.Status == status {
+			n++
+		}
+	}
+	return n
+}
+
+// expand replaces {{seq}} and {{thing}} in every string of a YAML value.
+func expand(v any, seq int, thing string) any {
+	switch x := v.(type) {
+	case string:
+		return strings.NewReplacer("{{seq}}", strconv.Itoa(seq), "{{thing}}", thing).Replace(x)
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = expand(e, seq, thing)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = expand(e, seq, thing)
+		}
+		return out
+	case nil:
+		return map[string]any{}
+	}
+	return v
+}
+
+// arn expands the thing/NAME and function/NAME shorthands.
+func (r *runner) arn(s string) string {
+	switch {
+	case strings.HasPrefix(s, "thing/"):
+		return fmt.Sprintf("arn:aws:iot:%s:%s:%s", r.h.Region(), r.h.AccountID(), s)
+	case strings.HasPrefix(s, "function/"):
+		return fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s:1", r.h.Region(), r.h.AccountID(), strings.TrimPrefix(s, "function/"))
+	}
+	return s
+}
+
+func (r *runner) expect(ctx context.Context) {
+	e := r.f.Expect
+	if e.Deploy != nil {
+		for _, id := range sortedKeys(r.statuses) {
+			st := r.statuses[id]
+			r.check("deploy "+id, st == e.Deploy.Status, "status %s, want %s (greengrass deployment %s)", st, e.Deploy.Status, r.deployIDs[id])
+		}
+	}
+	if s := e.Subscriptions; s != nil {
+		group := s.Group
+		if group == "" && len(r.f.Setup.GreengrassGroups) > 0 {
+			group = r.f.Setup.GreengrassGroups[0]
+		}
+		r.checkSubscriptions(group, s)
+	}
+	for _, d := range e.Delivered {
+		r.checkDelivered(ctx, d)
+	}
+	if len(e.Dropped) > 0 {
+		drops := map[core.DropKey]uint64{}
+		for _, g := range r.f.Setup.GreengrassGroups {
+			for k, v := range r.h.Core(g).Drops() {
+				drops[k] += v
+			}
+		}
+		for _, d := range e.Dropped {
+			var got uint64
+			for k, v := range drops {
+				if k.Source == r.arn(d.Source) && k.Topic == d.Topic && (d.Reason == "" || k.Reason == d.Reason) {
+					got += v
+				}
+			}
+			name := fmt.Sprintf("dropped %s on %s", d.Source, d.Topic)
+			if d.Count != nil {
+				r.check(name, got == uint64(*d.Count), "%d dropped, want %d", got, *d.Count)
+			} else {
+				r.check(name, got > 0, "%d dropped, want at least 1", got)
+			}
+		}
+	}
+	if x := e.Executions; x != nil {
+		var all []flow.Execution
+		for _, g := range r.f.Setup.GreengrassGroups {
+			if rt := r.h.Core(g).Runtime(); rt != nil {
+				all = append(all, rt.Executions()...)
+			}
+		}
+		if x.Succeeded != nil {
+			got := countStatus(all, flow.StatusSucceeded)
+			r.check("executions succeeded", got == *x.Succeeded, "%d SUCCEEDED, want %d", got, *x.Succeeded)
+		}
+		if x.Failed != nil {
+			got := countStatus(all, flow.StatusFailed)
+			r.check("executions failed", got == *x.Failed, "%d FAILED, want %d", got, *x.Failed)
+		}
+	}
+}
+
+func (r *runner) checkSubscriptions(group string, s *SubsExpect) {
+	c := r.h.Core(group)
+	if c == nil {
+		r.check("subscriptions of "+group, false, "no core runs for group %q", group)
+		return
+	}
+	var have []Sub
+	for _, rt := range c.Table().Routes() {
+		have = append(have, Sub{Source: rt.Source, Subject: rt.Subject, Target: rt.Target})
+	}
+	norm := func(in []Sub) []Sub {
+		out := make([]Sub, len(in))
+		for i, x := range in {
+			out[i] = Sub{Source: r.arn(x.Source), Subject: x.Subject, Target: r.arn(x.Target)}
+		}
+		return out
+	}
+	if s.Exactly != nil {
+		want := norm(s.Exactly)
+		missing, extra := diffSubs(want, have)
+		r.check("subscription table of "+group+" (exactly)", len(missing) == 0 && len(extra) == 0,
+			"%d rows%s%s", len(have), listIf("; missing ", missing), listIf("; unexpected ", extra))
+	}
+	if s.Contains != nil {
+		missing, _ := diffSubs(norm(s.Contains), have)
+		r.check("subscription table of "+group+" (contains)", len(missing) == 0, "%d rows%s", len(have), listIf("; missing ", missing))
+	}
+}
+
+func diffSubs(want, have []Sub) (missing, extra []Sub) {
+	count := map[Sub]int{}
+	for _, h := range have {
+		count[h]++
+	}
+	for _, w := range want {
+		if count[w] > 0 {
+			count[w]--
+		} else {
+			missing = append(missing, w)
+		}
+	}
+	for k, n := range count {
+		for ; n > 0; n-- {
+			extra = append(extra, k)
+		}
+	}
+	sort.Slice(extra, func(i, j int) bool { return extra[i].Subject < extra[j].Subject })
+	return missing, extra
+}
+
+func (r *runner) checkDelivered(ctx context.Context, d DeliveredExpect) {
+	name := fmt.Sprintf("delivered to %s on %s", d.Thing, d.Topic)
+	dev := r.devices[d.Thing]
+	if dev == nil {
+		r.check(name, false, "thing %s has no running device", d.Thing)
+		return
+	}
+	on := func(rs []device.Received) []device.Received {
+		var out []device.Received
+		for _, x := range rs {
+			if x.Topic == d.Topic {
+				out = append(out, x)
+			}
+		}
+		return out
+	}
+	want := 1
+	if d.Count != nil {
+		want = *d.Count
+	}
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	_ = dev.WaitReceived(wctx, func(rs []device.Received) bool { return len(on(rs)) >= want })
+	got := on(dev.Received())
+	if len(got) != want && (d.Count != nil || len(got) == 0) {
+		r.check(name, false, "%d messages, want %d", len(got), want)
+		return
+	}
+	if d.Payload == nil {
+		r.check(name, true, "%d messages", len(got))
+		return
+	}
+	var wantPayloads, gotPayloads []any
+	for i := 1; i <= len(got); i++ {
+		wantPayloads = append(wantPayloads, normalizeJSON(expand(d.Payload, i, d.Thing)))
+	}
+	for _, g := range got {
+		var v any
+		if err := json.Unmarshal(g.Payload, &v); err != nil {
+			v = string(g.Payload)
+		}
+		gotPayloads = append(gotPayloads, v)
+	}
+	missing := multisetMissing(wantPayloads, gotPayloads)
+	r.check(name, len(missing) == 0, "%d messages, payloads as expected%s", len(got), listIf("; payloads not received: ", missing))
+}
+
+// normalizeJSON turns a YAML value into what json.Unmarshal would give.
+func normalizeJSON(v any) any {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return v
+	}
+	var out any
+	_ = json.Unmarshal(b, &out)
+	return out
+}
+
+func multisetMissing(want, got []any) []any {
+	used := make([]bool, len(got))
+	var missing []any
+outer:
+	for _, w := range want {
+		for i, g := range got {
+			if !used[i] && reflect.DeepEqual(w, g) {
+				used[i] = true
+				continue outer
+			}
+		}
+		missing = append(missing, w)
+	}
+	return missing
+}
+
+// listIf formats a non-empty list after a label, or nothing.
+func listIf[T any](label string, list []T) string {
+	if len(list) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s%v", label, list)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ErrFailed is returned by RunFiles when any scenario failed.
+var ErrFailed = errors.New("scenario failed")
