@@ -1,0 +1,105 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/tgsim/tgsim/sim/harness"
+)
+
+// Config is everything the CLI reads from flags and the environment.
+// Flag beats env (TGSIM_*), env beats default.
+type Config struct {
+	Command string
+	Args    []string
+
+	Addr            string
+	AccountID       string
+	Region          string
+	AccessKeyID     string
+	SecretAccessKey string
+	LogLevel        slog.Level
+	LogFormat       string // text or json
+}
+
+const usage = `tgsim: AWS IoT Things Graph, Greengrass, IoT, S3 and IAM on your laptop, offline.
+
+Usage:
+  tgsim up [flags]              serve every fake AWS service behind one endpoint
+  tgsim run [flags] FILE|DIR... run scenario files and print a report (exit 0 only if all pass)
+  tgsim validate FILE...        check TDM (.graphql) and scenario (.yaml) files offline
+
+Flags (env in brackets):
+  --addr ADDR         edge listen address [TGSIM_ADDR] (default 127.0.0.1:4566)
+  --account ID        account id [TGSIM_ACCOUNT_ID] (default 000000000000)
+  --region REGION     default region [TGSIM_REGION] (default us-east-1)
+  --access-key ID     root access key id [TGSIM_ACCESS_KEY_ID] (default test)
+  --secret-key KEY    root secret access key [TGSIM_SECRET_ACCESS_KEY] (default test)
+  --log-level LEVEL   debug, info, warn, error [TGSIM_LOG_LEVEL] (default: info for up, warn otherwise)
+  --log-format FMT    text or json [TGSIM_LOG_FORMAT] (default text)
+`
+
+// errUsage asks main to print the usage and exit 2.
+var errUsage = errors.New("usage")
+
+// Load builds a Config from the arguments (without the program name) and an
+// environment lookup. It reads nothing else.
+func Load(args []string, getenv func(string) string) (Config, error) {
+	if len(args) == 0 {
+		return Config{}, errUsage
+	}
+	c := Config{Command: args[0]}
+	switch c.Command {
+	case "up", "run", "validate":
+	case "help", "-h", "--help":
+		return Config{}, errUsage
+	default:
+		return Config{}, fmt.Errorf("unknown command %q: %w", c.Command, errUsage)
+	}
+	env := func(key, def string) string {
+		if v := getenv("TGSIM_" + key); v != "" {
+			return v
+		}
+		return def
+	}
+	fs := flag.NewFlagSet("tgsim "+c.Command, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&c.Addr, "addr", env("ADDR", harness.DefaultAddr), "")
+	fs.StringVar(&c.AccountID, "account", env("ACCOUNT_ID", harness.DefaultAccountID), "")
+	fs.StringVar(&c.Region, "region", env("REGION", harness.DefaultRegion), "")
+	fs.StringVar(&c.AccessKeyID, "access-key", env("ACCESS_KEY_ID", harness.DefaultAccessKeyID), "")
+	fs.StringVar(&c.SecretAccessKey, "secret-key", env("SECRET_ACCESS_KEY", harness.DefaultSecretAccessKey), "")
+	defLevel := "warn"
+	if c.Command == "up" {
+		defLevel = "info"
+	}
+	level := fs.String("log-level", env("LOG_LEVEL", defLevel), "")
+	fs.StringVar(&c.LogFormat, "log-format", env("LOG_FORMAT", "text"), "")
+	if err := fs.Parse(args[1:]); err != nil {
+		return Config{}, fmt.Errorf("tgsim %s: %v: %w", c.Command, err, errUsage)
+	}
+	c.Args = fs.Args()
+	if err := c.LogLevel.UnmarshalText([]byte(*level)); err != nil {
+		return Config{}, fmt.Errorf("--log-level %q: expected debug, info, warn or error", *level)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return Config{}, fmt.Errorf("--log-format %q: expected text or json", c.LogFormat)
+	}
+	if len(c.AccountID) != 12 || strings.Trim(c.AccountID, "0123456789") != "" {
+		return Config{}, fmt.Errorf("--account %q: an AWS account id is 12 digits", c.AccountID)
+	}
+	if c.Region == "" {
+		return Config{}, errors.New("--region must not be empty")
+	}
+	if c.AccessKeyID == "" || c.SecretAccessKey == "" {
+		return Config{}, errors.New("--access-key and --secret-key must not be empty")
+	}
+	if (c.Command == "run" || c.Command == "validate") && len(c.Args) == 0 {
+		return Config{}, fmt.Errorf("tgsim %s needs at least one file: %w", c.Command, errUsage)
+	}
+	return c, nil
+}

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"errors"
+	"log/slog"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestLoad(t *testing.T) {
+	t.Parallel()
+	def := Config{Addr: "127.0.0.1:4566", AccountID: "000000000000", Region: "us-east-1", AccessKeyID: "test", SecretAccessKey: "test", LogFormat: "text"}
+	with := func(f func(*Config)) Config {
+		c := def
+		f(&c)
+		return c
+	}
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		want    Config
+		wantErr string // substring; "" means success
+		usage   bool
+	}{
+		{name: "up defaults", args: []string{"up"}, want: with(func(c *Config) { c.Command = "up"; c.LogLevel = slog.LevelInfo; c.Args = []string{} })},
+		{name: "run file", args: []string{"run", "a.yaml"}, want: with(func(c *Config) { c.Command = "run"; c.LogLevel = slog.LevelWarn; c.Args = []string{"a.yaml"} })},
+		{name: "env beats default", args: []string{"up"}, env: map[string]string{"TGSIM_ADDR": "127.0.0.1:9", "TGSIM_REGION": "eu-west-1"},
+			want: with(func(c *Config) {
+				c.Command = "up"
+				c.LogLevel = slog.LevelInfo
+				c.Args = []string{}
+				c.Addr = "127.0.0.1:9"
+				c.Region = "eu-west-1"
+			})},
+		{name: "flag beats env", args: []string{"up", "--addr", "127.0.0.1:7"}, env: map[string]string{"TGSIM_ADDR": "127.0.0.1:9"},
+			want: with(func(c *Config) {
+				c.Command = "up"
+				c.LogLevel = slog.LevelInfo
+				c.Args = []string{}
+				c.Addr = "127.0.0.1:7"
+			})},
+		{name: "log level and json", args: []string{"up", "--log-level", "debug", "--log-format", "json"},
+			want: with(func(c *Config) {
+				c.Command = "up"
+				c.LogLevel = slog.LevelDebug
+				c.Args = []string{}
+				c.LogFormat = "json"
+			})},
+		{name: "no command", args: nil, usage: true, wantErr: "usage"},
+		{name: "unknown command", args: []string{"fly"}, usage: true, wantErr: `unknown command "fly"`},
+		{name: "run needs a file", args: []string{"run"}, usage: true, wantErr: "at least one file"},
+		{name: "bad account", args: []string{"up", "--account", "12"}, wantErr: "12 digits"},
+		{name: "bad level", args: []string{"up", "--log-level", "loud"}, wantErr: "--log-level"},
+		{name: "bad format", args: []string{"up", "--log-format", "xml"}, wantErr: "--log-format"},
+		{name: "unknown flag", args: []string{"up", "--nope"}, usage: true, wantErr: "flag provided but not defined"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := Load(tt.args, func(k string) string { return tt.env[k] })
+			if tt.wantErr != "" {
+				if err == nil || !contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Load(%q) error = %v, want it to contain %q", tt.args, err, tt.wantErr)
+				}
+				if errors.Is(err, errUsage) != tt.usage {
+					t.Errorf("Load(%q) usage error = %v, want %v", tt.args, errors.Is(err, errUsage), tt.usage)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Load(%q) = %v", tt.args, err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Load(%q) mismatch (-want +got):\n%s", tt.args, diff)
+			}
+		})
+	}
+}
+
+func contains(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,177 @@
+// Command tgsim runs the simulated AWS IoT Things Graph world: `up` serves
+// the fakes behind one endpoint, `run` runs scenario files, `validate`
+// checks TDM and scenario files offline.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/tgsim/tgsim/sim/harness"
+	"github.com/tgsim/tgsim/sim/scenario"
+	"github.com/tgsim/tgsim/sim/tdm"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	cfg, err := Load(args, getenv)
+	if err != nil {
+		if errors.Is(err, errUsage) {
+			if msg := strings.TrimSuffix(err.Error(), ": "+errUsage.Error()); msg != errUsage.Error() {
+				fmt.Fprintln(stderr, msg)
+			}
+			fmt.Fprint(stderr, usage)
+			return 2
+		}
+		fmt.Fprintln(stderr, "tgsim:", err)
+		return 2
+	}
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	var logger *slog.Logger
+	if cfg.LogFormat == "json" {
+		logger = slog.New(slog.NewJSONHandler(stderr, opts))
+	} else {
+		logger = slog.New(slog.NewTextHandler(stderr, opts))
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	switch cfg.Command {
+	case "up":
+		return up(ctx, cfg, logger, stdout, stderr)
+	case "run":
+		return runScenarios(ctx, cfg, logger, stdout, stderr)
+	case "validate":
+		return validate(cfg, stdout, stderr)
+	}
+	return 2
+}
+
+func up(ctx context.Context, cfg Config, logger *slog.Logger, stdout, stderr io.Writer) int {
+	h, err := harness.Start(harness.Options{
+		Addr: cfg.Addr, AccountID: cfg.AccountID, Region: cfg.Region,
+		AccessKeyID: cfg.AccessKeyID, SecretAccessKey: cfg.SecretAccessKey, Logger: logger,
+	})
+	if err != nil {
+		fmt.Fprintln(stderr, "tgsim up:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, `tgsim is serving iotthingsgraph, s3, greengrass, iot, iam and sts at %s
+  export AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_REGION=%s
+  aws --endpoint-url %s s3 ls
+  account %s; health: %s/_tgsim/health; stop with Ctrl-C
+`, h.URL, cfg.AccessKeyID, cfg.SecretAccessKey, cfg.Region, h.URL, cfg.AccountID, h.URL)
+	<-ctx.Done()
+	logger.Info("stopping")
+	if err := h.Close(); err != nil {
+		fmt.Fprintln(stderr, "tgsim up: shutdown:", err)
+		return 1
+	}
+	return 0
+}
+
+// expandPaths turns directories into the *.yaml files inside them.
+func expandPaths(args []string) ([]string, error) {
+	var out []string
+	for _, a := range args {
+		st, err := os.Stat(a)
+		if err != nil {
+			return nil, err
+		}
+		if !st.IsDir() {
+			out = append(out, a)
+			continue
+		}
+		matches, err := filepath.Glob(filepath.Join(a, "*.yaml"))
+		if err != nil {
+			return nil, err
+		}
+		sort.Strings(matches)
+		out = append(out, matches...)
+	}
+	return out, nil
+}
+
+func runScenarios(ctx context.Context, cfg Config, logger *slog.Logger, stdout, stderr io.Writer) int {
+	start := time.Now()
+	paths, err := expandPaths(cfg.Args)
+	if err != nil {
+		fmt.Fprintln(stderr, "tgsim run:", err)
+		return 2
+	}
+	if len(paths) == 0 {
+		fmt.Fprintln(stderr, "tgsim run: no scenario files found in", strings.Join(cfg.Args, " "))
+		return 2
+	}
+	failed := 0
+	for _, p := range paths {
+		f, err := scenario.Load(p)
+		if err != nil {
+			fmt.Fprintf(stdout, "FAIL  %s\n      FAIL invalid scenario: %v\n", p, err)
+			failed++
+			continue
+		}
+		rep := scenario.Run(ctx, f, scenario.Options{Logger: logger})
+		rep.Print(stdout)
+		if !rep.Passed() {
+			failed++
+		}
+	}
+	fmt.Fprintf(stdout, "\n%d scenario(s), %d passed, %d failed, wall time %s\n", len(paths), len(paths)-failed, failed, time.Since(start).Round(time.Millisecond))
+	if failed > 0 {
+		return 1
+	}
+	return 0
+}
+
+func validate(cfg Config, stdout, stderr io.Writer) int {
+	bad := 0
+	for _, p := range cfg.Args {
+		var err error
+		switch strings.ToLower(filepath.Ext(p)) {
+		case ".yaml", ".yml":
+			_, err = scenario.Load(p)
+		default:
+			err = validateTDM(p)
+		}
+		if err != nil {
+			fmt.Fprintf(stdout, "%s: %v\n", p, err)
+			bad++
+			continue
+		}
+		fmt.Fprintf(stdout, "%s: ok\n", p)
+	}
+	if bad > 0 {
+		return 1
+	}
+	return 0
+}
+
+// validateTDM parses and extracts one TDM document and runs the checks that
+// need nothing outside it.
+func validateTDM(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	doc, err := tdm.Parse(string(b))
+	if err != nil {
+		return err
+	}
+	if _, errs := tdm.ExtractSource(doc, string(b)); len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
