@@ -1,0 +1,105 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// scenarioCopy writes the motion-camera scenario into a temp dir, edited by
+// edit, with its TDM paths made absolute.
+func scenarioCopy(t *testing.T, edit func(string) string) string {
+	t.Helper()
+	b, err := os.ReadFile("../../scenarios/motion-camera.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := filepath.Abs("../../scenarios/motion-camera")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.ReplaceAll(string(b), "motion-camera/", dir+"/")
+	p := filepath.Join(t.TempDir(), "s.yaml")
+	if err := os.WriteFile(p, []byte(edit(text)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestRunScenario(t *testing.T) {
+	tests := []struct {
+		name     string
+		edit     func(string) string
+		wantCode int
+		wantOut  []string
+	}{
+		{
+			name:     "as shipped",
+			edit:     func(s string) string { return s },
+			wantCode: 0,
+			wantOut:  []string{"PASS", "1 passed, 0 failed", "wall time"},
+		},
+		{
+			name:     "a broken expectation fails and is named",
+			edit:     func(s string) string { return strings.Replace(s, "executions: {succeeded: 5, failed: 0}", "executions: {succeeded: 6, failed: 0}", 1) },
+			wantCode: 1,
+			wantOut:  []string{"FAIL", "executions succeeded: 5 SUCCEEDED, want 6", "0 passed, 1 failed"},
+		},
+		{
+			name: "an extra subscription row is reported as missing",
+			edit: func(s string) string {
+				return strings.Replace(s, "    exactly:\n", "    exactly:\n      - {source: thing/Room215Screen, subject: Room215Screen/x, target: function/ThingsGraphRuntime}\n", 1)
+			},
+			wantCode: 1,
+			wantOut:  []string{"FAIL subscription table of room215 (exactly)", "missing [{arn:aws:iot:us-east-1:000000000000:thing/Room215Screen Room215Screen/x"},
+		},
+		{
+			name:     "an invalid scenario is refused with its problem",
+			edit:     func(s string) string { return strings.Replace(s, "apiVersion: tgsim/v1", "apiVersion: tgsim/v9", 1) },
+			wantCode: 1,
+			wantOut:  []string{"invalid scenario", `apiVersion: "tgsim/v9", expected "tgsim/v1"`},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			code := run([]string{"run", scenarioCopy(t, tt.edit)}, func(string) string { return "" }, &out, &errOut)
+			if code != tt.wantCode {
+				t.Errorf("tgsim run exit = %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.wantCode, out.String(), errOut.String())
+			}
+			for _, w := range tt.wantOut {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("tgsim run output lacks %q:\n%s", w, out.String())
+				}
+			}
+		})
+	}
+}
+
+func TestValidate(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.graphql")
+	bad := filepath.Join(dir, "bad.graphql")
+	os.WriteFile(good, []byte(`{ type X @propertyType(id: "urn:tdm:us-east-1/000000000000/default:property:X", dataType: STRING) {ignore:void} }`), 0o644)
+	os.WriteFile(bad, []byte("{\n  type X @propertyType(id: 'urn:tdm:x:property:X' {ignore:void}\n}"), 0o644)
+	var out bytes.Buffer
+	code := run([]string{"validate", good, "../../scenarios/motion-camera.yaml", bad}, func(string) string { return "" }, &out, &out)
+	if code != 1 {
+		t.Errorf("validate exit = %d, want 1 (one bad file)", code)
+	}
+	if !strings.Contains(out.String(), good+": ok") || !strings.Contains(out.String(), "motion-camera.yaml: ok") {
+		t.Errorf("validate output lacks the ok lines:\n%s", out.String())
+	}
+	if !strings.Contains(out.String(), bad+": 2:") {
+		t.Errorf("validate output does not name line 2 of the bad file:\n%s", out.String())
+	}
+}
+
+func TestUsage(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run(nil, func(string) string { return "" }, &out, &errOut); code != 2 || !strings.Contains(errOut.String(), "Usage:") {
+		t.Errorf("tgsim with no args = %d, %q; want 2 and the usage", code, errOut.String())
+	}
+}

@@ -1,0 +1,146 @@
+package deploy
+
+import (
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	ggtypes "github.com/aws/aws-sdk-go-v2/service/greengrass/types"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/tgsim/tgsim/sim/flow"
+)
+
+const (
+	fnArn     = "arn:aws:lambda:us-east-1:000000000000:function:ThingsGraphRuntime:1"
+	cameraArn = "arn:aws:iot:us-east-1:000000000000:thing/Cam"
+	sensorArn = "arn:aws:iot:us-east-1:000000000000:thing/Sen"
+)
+
+type sub struct{ ID, Source, Subject, Target string }
+
+func subs(in []ggtypes.Subscription) []sub {
+	var out []sub
+	for _, s := range in {
+		out = append(out, sub{aws.ToString(s.Id), aws.ToString(s.Source), aws.ToString(s.Subject), aws.ToString(s.Target)})
+	}
+	return out
+}
+
+func TestMergeSubscriptions(t *testing.T) {
+	things := map[string]thingFacts{"Cam": {name: "Cam", arn: cameraArn}, "Sen": {name: "Sen", arn: sensorArn}}
+	topics := []flow.TopicUse{
+		{Thing: "Cam", Topic: "Cam/capture", Direction: flow.FromRuntime},
+		{Thing: "Cam", Topic: "Cam/capture/finished", Direction: flow.ToRuntime},
+		{Thing: "Sen", Topic: "Sen/motion", Direction: flow.ToRuntime},
+	}
+	userSub := ggtypes.Subscription{Id: aws.String("mine"), Source: aws.String(sensorArn), Subject: aws.String("Sen/#"), Target: aws.String("cloud")}
+	tests := []struct {
+		name     string
+		existing []ggtypes.Subscription
+		want     []sub
+	}{
+		{
+			name: "empty group",
+			want: []sub{
+				{"tg-x-1", fnArn, "Cam/capture", cameraArn},
+				{"tg-x-2", cameraArn, "Cam/capture/finished", fnArn},
+				{"tg-x-3", sensorArn, "Sen/motion", fnArn},
+			},
+		},
+		{
+			name: "keeps the user's entries and replaces its own",
+			existing: []ggtypes.Subscription{userSub,
+				{Id: aws.String("tg-x-9"), Source: aws.String(sensorArn), Subject: aws.String("Sen/stale"), Target: aws.String(fnArn)}},
+			want: []sub{
+				{"mine", sensorArn, "Sen/#", "cloud"},
+				{"tg-x-1", fnArn, "Cam/capture", cameraArn},
+				{"tg-x-2", cameraArn, "Cam/capture/finished", fnArn},
+				{"tg-x-3", sensorArn, "Sen/motion", fnArn},
+			},
+		},
+		{
+			name:     "keeps another flow configuration's entries",
+			existing: []ggtypes.Subscription{{Id: aws.String("tg-y-1"), Source: aws.String(fnArn), Subject: aws.String("Other/a"), Target: aws.String(cameraArn)}},
+			want: []sub{
+				{"tg-y-1", fnArn, "Other/a", cameraArn},
+				{"tg-x-1", fnArn, "Cam/capture", cameraArn},
+				{"tg-x-2", cameraArn, "Cam/capture/finished", fnArn},
+				{"tg-x-3", sensorArn, "Sen/motion", fnArn},
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := subs(mergeSubscriptions(tt.existing, "tg-x-", fnArn, things, topics))
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("mergeSubscriptions mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestMergeDevices(t *testing.T) {
+	things := map[string]thingFacts{"Cam": {name: "Cam", arn: cameraArn, certArn: "cert/c"}, "Sen": {name: "Sen", arn: sensorArn, certArn: "cert/s"}}
+	// The user already added the sensor by hand (the guide's getting
+	// started does): it must not appear twice.
+	existing := []ggtypes.Device{
+		{Id: aws.String("by-hand"), ThingArn: aws.String(sensorArn), CertificateArn: aws.String("cert/s")},
+		{Id: aws.String("tg-x-Old"), ThingArn: aws.String("arn:aws:iot:us-east-1:000000000000:thing/Old"), CertificateArn: aws.String("cert/o")},
+	}
+	got := mergeDevices(existing, "tg-x-", things)
+	var ids []string
+	for _, d := range got {
+		ids = append(ids, aws.ToString(d.Id))
+	}
+	if diff := cmp.Diff([]string{"by-hand", "tg-x-Cam"}, ids); diff != "" {
+		t.Errorf("mergeDevices ids mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestMergeRuntime(t *testing.T) {
+	fns, first := mergeRuntime(nil, fnArn, "s3://b/flow-A.tar.gz")
+	if !first || len(fns) != 1 {
+		t.Fatalf("mergeRuntime(empty) = %d functions, first=%v; want 1, true", len(fns), first)
+	}
+	user := ggtypes.Function{Id: aws.String("user-fn"), FunctionArn: aws.String("arn:aws:lambda:us-east-1:000000000000:function:Mine:3")}
+	fns, first = mergeRuntime(append([]ggtypes.Function{user}, fns...), fnArn, "s3://b/flow-B.tar.gz")
+	if first {
+		t.Error("second deployment reported as first")
+	}
+	if len(fns) != 2 || aws.ToString(fns[0].Id) != "user-fn" {
+		t.Fatalf("mergeRuntime kept %d functions %v, want the user's and the runtime", len(fns), fns)
+	}
+	vars := fns[1].FunctionConfiguration.Environment.Variables
+	if diff := cmp.Diff(map[string]string{ArtifactsVariable: "s3://b/flow-A.tar.gz,s3://b/flow-B.tar.gz"}, vars, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("runtime variables mismatch (-want +got):\n%s", diff)
+	}
+	if !aws.ToBool(fns[1].FunctionConfiguration.Pinned) {
+		t.Error("the Things Graph runtime must be pinned (long-lived)")
+	}
+	// Redeploying the same artifact does not list it twice.
+	fns, _ = mergeRuntime(fns, fnArn, "s3://b/flow-B.tar.gz")
+	if v := fns[1].FunctionConfiguration.Environment.Variables[ArtifactsVariable]; v != "s3://b/flow-A.tar.gz,s3://b/flow-B.tar.gz" {
+		t.Errorf("after redeploy %s = %q", ArtifactsVariable, v)
+	}
+}
+
+func TestVersionIDs(t *testing.T) {
+	tests := []struct {
+		name, arn, kind, id, vid string
+		wantErr                  bool
+	}{
+		{"device version", "arn:aws:greengrass:us-east-1:1:/greengrass/definition/devices/abc/versions/v1", "devices", "abc", "v1", false},
+		{"wrong kind", "arn:aws:greengrass:us-east-1:1:/greengrass/definition/devices/abc/versions/v1", "functions", "", "", true},
+		{"no version", "arn:aws:greengrass:us-east-1:1:/greengrass/definition/devices/abc", "devices", "", "", true},
+		{"extra segment", "arn:aws:greengrass:us-east-1:1:/greengrass/definition/devices/abc/versions/v1/x", "devices", "", "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			id, vid, err := versionIDs(tt.arn, tt.kind)
+			if (err != nil) != tt.wantErr || id != tt.id || vid != tt.vid {
+				t.Errorf("versionIDs(%q, %q) = %q, %q, %v; want %q, %q, error %v", tt.arn, tt.kind, id, vid, err, tt.id, tt.vid, tt.wantErr)
+			}
+		})
+	}
+}
