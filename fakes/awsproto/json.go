@@ -41,27 +41,58 @@ func DecodeJSON(body []byte, v any) error {
 		var te *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &se):
-			line, col := lineCol(body, se.Offset)
+			// Offset counts the bytes read, the offending one included.
+			line, col := lineCol(body, se.Offset-1)
 			return NewError(http.StatusBadRequest, CodeSerialization, "malformed JSON at line %d, column %d: %v", line, col, se)
+		case errors.As(err, &te) && te.Field == "":
+			return NewError(http.StatusBadRequest, CodeSerialization, "request body: expected a JSON object, found JSON %s", te.Value)
 		case errors.As(err, &te):
-			return NewError(http.StatusBadRequest, CodeSerialization, "member %q: expected %s, found JSON %s", te.Field, te.Type, te.Value)
+			return NewError(http.StatusBadRequest, CodeSerialization, "member %q: expected %s, found JSON %s", te.Field, jsonKind(te.Type.Kind().String()), te.Value)
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			line, col := lineCol(body, int64(len(body)))
+			return NewError(http.StatusBadRequest, CodeSerialization, "malformed JSON at line %d, column %d: unexpected end of input", line, col)
 		default:
 			return NewError(http.StatusBadRequest, CodeSerialization, "malformed JSON: %v", err)
 		}
 	}
-	if dec.More() {
-		return NewError(http.StatusBadRequest, CodeSerialization, "malformed JSON: unexpected data after the top-level value")
+	// Only white space may follow the value: dec.More is false for a stray
+	// '}' or ']', so read one more token and insist on EOF.
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		line, col := lineCol(body, dec.InputOffset())
+		return NewError(http.StatusBadRequest, CodeSerialization, "malformed JSON at line %d, column %d: unexpected data after the top-level value", line, col)
 	}
 	return nil
 }
 
+// jsonKind names a Go kind the way a JSON user thinks of it.
+func jsonKind(k string) string {
+	switch k {
+	case "string":
+		return "a string"
+	case "bool":
+		return "a boolean"
+	case "slice", "array":
+		return "a list"
+	case "struct", "map":
+		return "an object"
+	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64", "float32", "float64":
+		return "a number"
+	}
+	return k
+}
+
+// lineCol returns the 1-based line and column (in characters) of byte
+// offset off in b.
 func lineCol(b []byte, off int64) (int, int) {
 	if off > int64(len(b)) {
 		off = int64(len(b))
 	}
+	if off < 0 {
+		off = 0
+	}
 	line, col := 1, 1
-	for _, c := range b[:off] {
-		if c == '\n' {
+	for _, r := range string(b[:off]) {
+		if r == '\n' {
 			line++
 			col = 1
 		} else {
@@ -109,8 +140,9 @@ func WriteJSONError(ctx context.Context, w http.ResponseWriter, err error, o JSO
 		if logger == nil {
 			logger = slog.New(slog.DiscardHandler)
 		}
-		logger.ErrorContext(ctx, "internal failure", "error", err, "request_id", RequestID(ctx))
-		ae = NewError(http.StatusInternalServerError, o.InternalCode, "internal failure (request %s)", RequestID(ctx))
+		id := RequestID(ctx)
+		logger.ErrorContext(ctx, "internal failure", "error", err, "request_id", id)
+		ae = NewError(http.StatusInternalServerError, o.InternalCode, "internal failure (request %s)", id)
 	}
 	key := o.MessageKey
 	if key == "" {

@@ -10,15 +10,17 @@ import (
 // WriteQueryError is the funnel for Query-protocol services (IAM, STS): the
 // ErrorResponse XML with Type, Code, Message and RequestId.
 func WriteQueryError(ctx context.Context, w http.ResponseWriter, err error, logger *slog.Logger) {
+	id := RequestID(ctx)
 	ae := AsError(err)
 	if ae == nil {
 		if logger != nil {
-			logger.ErrorContext(ctx, "internal failure", "error", err, "request_id", RequestID(ctx))
+			logger.ErrorContext(ctx, "internal failure", "error", err, "request_id", id)
 		}
-		ae = NewError(http.StatusInternalServerError, CodeInternalFailureQuery, "internal failure (request %s)", RequestID(ctx))
+		ae = NewError(http.StatusInternalServerError, CodeInternalFailureQuery, "internal failure (request %s)", id)
 	}
+	// The fault side follows the status, whatever Sender says.
 	typ := "Sender"
-	if !ae.Sender {
+	if ae.statusOf() >= 500 {
 		typ = "Receiver"
 	}
 	type errXML struct {
@@ -31,7 +33,7 @@ func WriteQueryError(ctx context.Context, w http.ResponseWriter, err error, logg
 		Xmlns     string   `xml:"xmlns,attr,omitempty"`
 		Error     errXML   `xml:"Error"`
 		RequestID string   `xml:"RequestId"`
-	}{Error: errXML{Type: typ, Code: ae.Code, Message: ae.Message}, RequestID: RequestID(ctx)}
+	}{Error: errXML{Type: typ, Code: ae.Code, Message: ae.Message}, RequestID: id}
 	WriteXML(w, ae.statusOf(), resp)
 }
 

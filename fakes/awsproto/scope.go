@@ -22,10 +22,13 @@ type Scope struct {
 // AWS: Signature Version 4 signing process, "Credential scope".
 func ParseScope(r *http.Request) (s Scope, ok bool, err error) {
 	if auth := r.Header.Get("Authorization"); auth != "" {
-		if !strings.HasPrefix(auth, "AWS4-HMAC-SHA256") {
-			return Scope{}, true, fmt.Errorf("authorization header: unsupported algorithm, expected AWS4-HMAC-SHA256")
+		rest, ok := strings.CutPrefix(auth, "AWS4-HMAC-SHA256 ")
+		if strings.TrimSpace(auth) == "AWS4-HMAC-SHA256" {
+			rest, ok = "", true
 		}
-		rest := strings.TrimPrefix(auth, "AWS4-HMAC-SHA256")
+		if !ok {
+			return Scope{}, true, fmt.Errorf("authorization header: unsupported algorithm, expected \"AWS4-HMAC-SHA256 Credential=...\"")
+		}
 		for _, part := range strings.Split(rest, ",") {
 			part = strings.TrimSpace(part)
 			if v, found := strings.CutPrefix(part, "Credential="); found {

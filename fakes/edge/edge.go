@@ -11,6 +11,8 @@ package edge
 
 import (
 	"encoding/json"
+	"encoding/xml"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"sort"
@@ -73,13 +75,12 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	scope, signed, err := awsproto.ParseScope(r)
-	jsonAPI := r.Header.Get("X-Amz-Target") != ""
 	switch {
 	case err != nil:
-		e.reject(w, r, jsonAPI, awsproto.NewError(http.StatusBadRequest, "IncompleteSignatureException", "%v", err))
+		e.reject(w, r, guessProtocol(r, ""), http.StatusBadRequest, "IncompleteSignature", err.Error())
 		return
-	case !signed && jsonAPI:
-		e.reject(w, r, true, awsproto.NewError(http.StatusBadRequest, awsproto.CodeMissingAuthToken, "Missing Authentication Token"))
+	case !signed && r.Header.Get("X-Amz-Target") != "":
+		e.reject(w, r, protocolJSON, http.StatusBadRequest, "MissingAuthenticationToken", "Missing Authentication Token")
 		return
 	case !signed:
 		// Only S3 takes anonymous requests; AWS's other endpoints would
@@ -88,8 +89,8 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h, ok := e.opts.Services[scope.Service]
 	if !ok {
-		e.reject(w, r, jsonAPI, awsproto.NewError(http.StatusBadRequest, "UnrecognizedClientException",
-			"credential scope names service %q, which this endpoint does not serve (serves: %s)", scope.Service, strings.Join(e.serviceNames(), ", ")))
+		e.reject(w, r, guessProtocol(r, scope.Service), http.StatusBadRequest, "UnrecognizedClient",
+			fmt.Sprintf("credential scope names service %q, which this endpoint does not serve (serves: %s)", scope.Service, strings.Join(e.serviceNames(), ", ")))
 		return
 	}
 	region := scope.Region
@@ -101,13 +102,54 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.ServeHTTP(w, r.WithContext(ctx))
 }
 
-func (e *Edge) reject(w http.ResponseWriter, r *http.Request, jsonAPI bool, err error) {
-	e.log.InfoContext(r.Context(), "rejected request", "error", err, "request_id", awsproto.RequestID(r.Context()))
-	if jsonAPI {
-		awsproto.WriteJSONError(r.Context(), w, err, awsproto.JSONErrorOptions{ContentType: awsproto.JSON11ContentType})
-		return
+// Wire protocols, for errors the edge answers itself.
+const (
+	protocolJSON  = "json"  // AWS JSON 1.1 and REST-JSON
+	protocolQuery = "query" // IAM, STS
+	protocolS3    = "s3"    // REST-XML, S3's <Error> shape
+)
+
+// protocolOf knows the protocol of each service tgsim serves (api-2.json
+// metadata.protocol).
+var protocolOf = map[string]string{
+	"iotthingsgraph": protocolJSON, "iot": protocolJSON, "execute-api": protocolJSON, "greengrass": protocolJSON,
+	"iam": protocolQuery, "sts": protocolQuery, "s3": protocolS3,
+}
+
+// guessProtocol picks the error shape a caller can read: the named
+// service's protocol if known, else what the request looks like.
+func guessProtocol(r *http.Request, service string) string {
+	if p, ok := protocolOf[service]; ok {
+		return p
 	}
-	awsproto.WriteQueryError(r.Context(), w, err, e.log)
+	switch {
+	case r.Header.Get("X-Amz-Target") != "", strings.Contains(r.Header.Get("Content-Type"), "json"):
+		return protocolJSON
+	case strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded"), r.URL.Query().Get("Action") != "":
+		return protocolQuery
+	}
+	return protocolS3
+}
+
+// reject answers an error in the caller's protocol. code is the base name:
+// JSON protocols append "Exception" (IncompleteSignatureException), Query
+// and S3 use it as is (IncompleteSignature), as AWS spells them.
+func (e *Edge) reject(w http.ResponseWriter, r *http.Request, proto string, status int, code, msg string) {
+	ctx := r.Context()
+	e.log.InfoContext(ctx, "rejected request", "code", code, "error", msg, "request_id", awsproto.RequestID(ctx))
+	switch proto {
+	case protocolJSON:
+		awsproto.WriteJSONError(ctx, w, awsproto.NewError(status, code+"Exception", "%s", msg), awsproto.JSONErrorOptions{ContentType: awsproto.JSON11ContentType})
+	case protocolQuery:
+		awsproto.WriteQueryError(ctx, w, awsproto.NewError(status, code, "%s", msg), e.log)
+	default:
+		awsproto.WriteXML(w, status, struct {
+			XMLName   xml.Name `xml:"Error"`
+			Code      string   `xml:"Code"`
+			Message   string   `xml:"Message"`
+			RequestID string   `xml:"RequestId"`
+		}{Code: code, Message: msg, RequestID: awsproto.RequestID(ctx)})
+	}
 }
 
 func (e *Edge) serviceNames() []string {
