@@ -42,8 +42,10 @@ func TestRunScenario(t *testing.T) {
 			wantOut:  []string{"PASS", "1 passed, 0 failed", "wall time"},
 		},
 		{
-			name:     "a broken expectation fails and is named",
-			edit:     func(s string) string { return strings.Replace(s, "executions: {succeeded: 5, failed: 0}", "executions: {succeeded: 6, failed: 0}", 1) },
+			name: "a broken expectation fails and is named",
+			edit: func(s string) string {
+				return strings.Replace(s, "executions: {succeeded: 5, failed: 0}", "executions: {succeeded: 6, failed: 0}", 1)
+			},
 			wantCode: 1,
 			wantOut:  []string{"FAIL", "executions succeeded: 5 SUCCEEDED, want 6", "0 passed, 1 failed"},
 		},

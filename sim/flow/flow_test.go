@@ -18,9 +18,9 @@ func workedExample(t testing.TB) *Artifact {
 	t.Helper()
 	var docs []Document
 	for _, f := range []string{
-		"../tdm/testdata/motion-sensor.graphql",
-		"../tdm/testdata/camera.graphql",
-		"../tdm/testdata/screen.graphql",
+		"../thingsgraph/public/motion-sensor.graphql",
+		"../thingsgraph/public/camera.graphql",
+		"../thingsgraph/public/screen.graphql",
 		"../../scenarios/motion-camera/security-flow.workflow.graphql",
 		"../../scenarios/motion-camera/security-flow.system.graphql",
 		"../../scenarios/motion-camera/room215.deployment.graphql",

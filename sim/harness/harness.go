@@ -128,7 +128,7 @@ func Start(opts Options) (*Harness, error) {
 			// Older AWS IoT models (the botocore in Debian's aws CLI v2)
 			// sign IoT control-plane calls as "execute-api"; AWS accepts
 			// both. tgsim serves no API Gateway, so the name is IoT's here.
-			"execute-api": h.IoT,
+			"execute-api":    h.IoT,
 			"iotthingsgraph": h.ThingsGraph,
 		},
 	})

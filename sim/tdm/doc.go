@@ -1,6 +1,6 @@
 // Package tdm parses and checks the Things Graph Data Model (TDM), the
 // GraphQL-shaped language of AWS IoT Things Graph definition documents
-// (spec: /work/shared/spec/things-graph.md §1.3, §2; the User Guide pages are
+// (spec: the shared spec/things-graph.md §1.3, §2; the User Guide pages are
 // cited inline as [DOC ug:<page>]).
 //
 // # Layers

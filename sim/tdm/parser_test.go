@@ -18,8 +18,13 @@ var astOpts = cmp.Options{
 
 func readTestdata(t testing.TB) map[string]string {
 	t.Helper()
+	// The three device documents are the ones the Things Graph service
+	// embeds as its public namespace; the flow, system and deployment are
+	// here.
 	files, err := filepath.Glob("testdata/*.graphql")
-	if err != nil || len(files) != 6 {
+	public, err2 := filepath.Glob("../thingsgraph/public/*.graphql")
+	files = append(files, public...)
+	if err != nil || err2 != nil || len(files) != 6 {
 		t.Fatalf("testdata: %v files, err %v", len(files), err)
 	}
 	out := map[string]string{}
