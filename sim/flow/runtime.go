@@ -242,6 +242,11 @@ func (r *Runtime) await(topic string) (<-chan []byte, func()) {
 func (r *Runtime) Executions() []Execution {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	return r.snapshotLocked()
+}
+
+// snapshotLocked copies every execution. r.mu held.
+func (r *Runtime) snapshotLocked() []Execution {
 	out := make([]Execution, len(r.execs))
 	for i, e := range r.execs {
 		out[i] = e.copyLocked()
@@ -252,13 +257,15 @@ func (r *Runtime) Executions() []Execution {
 // WaitExecutions blocks until pred holds over the executions or ctx ends.
 func (r *Runtime) WaitExecutions(ctx context.Context, pred func([]Execution) bool) error {
 	for {
-		execs := r.Executions()
+		// Snapshot and wake-up channel under one lock, so a change between
+		// them cannot be missed.
+		r.mu.Lock()
+		execs := r.snapshotLocked()
+		ch := r.changed
+		r.mu.Unlock()
 		if pred(execs) {
 			return nil
 		}
-		r.mu.Lock()
-		ch := r.changed
-		r.mu.Unlock()
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
