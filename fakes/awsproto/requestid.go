@@ -42,7 +42,40 @@ type RequestInfo struct {
 	AccountID string
 	// Region is the request's region, defaulted when the request named none.
 	Region string
+	// Caller is the verified identity that signed the request; zero when
+	// the request was anonymous (S3 only).
+	Caller Caller
 }
+
+// Caller is the identity behind a request, as GetCallerIdentity reports it
+// and as IAM policies see it.
+type Caller struct {
+	// Type is "Root", "User" or "AssumedRole".
+	Type string
+	// ARN: arn:aws:iam::ACCT:root, arn:aws:iam::ACCT:user/PATH/NAME or
+	// arn:aws:sts::ACCT:assumed-role/ROLE/SESSION.
+	ARN string
+	// UserID: the account id for root, AIDA... for a user, AROA...:SESSION
+	// for an assumed role (aws:userid).
+	UserID  string
+	Account string
+	// Name is the user name or the role name (aws:username is set for users only).
+	Name string
+	// RoleARN is the role of an assumed-role session.
+	RoleARN string
+	// SessionName of an assumed-role session.
+	SessionName string
+	// AccessKeyID and SessionToken are the credentials the request was
+	// signed with; services that act on the caller's behalf (Things Graph
+	// deploying to Greengrass) reuse them, as AWS forward-access sessions do.
+	AccessKeyID  string
+	SessionToken string
+	// Tags are the principal's tags (aws:PrincipalTag/KEY).
+	Tags map[string]string
+}
+
+// Anonymous reports whether no identity signed the request.
+func (c Caller) Anonymous() bool { return c.ARN == "" }
 
 // WithRequestInfo stores info in ctx.
 func WithRequestInfo(ctx context.Context, info RequestInfo) context.Context {
