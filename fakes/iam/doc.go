@@ -10,25 +10,61 @@
 // and "sts" to them. Service itself routes by the SigV4 credential scope
 // too, so a single test server serves both clients.
 //
-// Implemented: STS GetCallerIdentity; IAM CreateRole, GetRole, ListRoles,
-// DeleteRole, GetUser (the caller only). Other actions answer 400
-// InvalidAction "Could not find operation X for version V"; a request
+// Implemented. IAM: users (Create/Get/List/Delete, Tag/Untag/ListUserTags),
+// groups and membership, roles (Create/Get/List/Update/Delete,
+// UpdateAssumeRolePolicy, tags), access keys (Create/List/Update/Delete,
+// GetAccessKeyLastUsed), managed policies and their versions, attach,
+// detach and list for users, groups and roles, ListEntitiesForPolicy,
+// inline policies of users, groups and roles, permissions boundaries of
+// users and roles, SimulatePrincipalPolicy and SimulateCustomPolicy.
+// STS: GetCallerIdentity, AssumeRole, GetSessionToken. Other actions answer
+// 400 InvalidAction "Could not find operation X for version V"; a request
 // without Action answers 400 MissingAction.
 //
+// For the edge (auth.go): Authenticate maps an access key id to the secret
+// that verifies its signature and the awsproto.Caller it proves; Policies
+// returns the policy.Set that applies to a caller; RoleByARN finds a role
+// and its parsed trust policy. Handlers read the caller from
+// awsproto.RequestInfo; without one (a bare test server) the caller is the
+// account's root user.
+//
 // Behaviour taken from AWS documentation:
-//   - Role names are unique regardless of case, and found regardless of case.
-//   - Policy documents are answered URL-encoded, as IAM does; a trust policy
-//     that is not a JSON object is MalformedPolicyDocument.
+//   - Names of users, groups, roles and managed policies are unique and
+//     found regardless of case. Inline policy names are exact.
+//   - Every policy document is parsed by fakes/policy when stored; a
+//     grammar error is MalformedPolicyDocument carrying the engine's
+//     message. Trust and resource policies must name a Principal; identity
+//     policies must not.
+//   - Policy documents are answered URL-encoded, as IAM does.
+//   - Quotas: 2 access keys per user, 10 groups per user, 10 managed
+//     policies per entity, 5 versions per policy, 50 tags (LimitExceeded).
+//   - Deleting a user, group, role or policy that still has what AWS asks
+//     to remove first is DeleteConflict.
+//   - AssumeRole follows single-account evaluation (see mayAssume): a
+//     trust policy naming the caller grants on its own; one naming only the
+//     account needs an identity policy allowing sts:AssumeRole too; an
+//     explicit deny anywhere wins. Root cannot assume roles; role chaining
+//     caps a session at one hour.
+//   - Simulator statement positions follow AWS's reported columns.
 //   - Member constraints (lengths, patterns, ranges) from the model are
 //     ValidationError with AWS's "1 validation error detected" wording.
 //   - Timestamps are ISO 8601 in UTC with second precision.
 //
-// Deliberate differences (for now):
-//   - Every caller is the account's root user: credentials are not checked
-//     and there are no users, access keys or policies yet. GetUser with a
-//     UserName answers NoSuchEntity. SigV4 verification and the policy
-//     engine come later (see Backend; identity.go is the seam).
-//   - Trust policies are checked to be JSON objects, not against the IAM
-//     policy grammar; PermissionsBoundary ARNs are stored unchecked.
-//   - RoleLastUsed is never filled in.
+// Deliberate differences:
+//   - Only AdministratorAccess is preloaded among AWS managed policies.
+//   - Root access keys come from Options, not CreateAccessKey; the access
+//     key operations need a UserName when the caller is root.
+//   - GetAccessKeyLastUsed always reports a key as never used (N/A);
+//     RoleLastUsed and PasswordLastUsed are never filled in. There are no
+//     login profiles, MFA devices, instance profiles, OIDC/SAML providers.
+//   - AssumeRole ignores SerialNumber/TokenCode, SourceIdentity and
+//     TransitiveTagKeys; PackedPolicySize is an estimate. Temporary
+//     credentials live until the process ends (expired ones are kept so the
+//     verifier can say ExpiredToken).
+//   - Simulations do not fill in EvalDecisionDetails, ResourceSpecificResults
+//     or OrganizationsDecisionDetail, and ignore ResourceOwner and
+//     ResourceHandlingOption. Input policies report SourcePolicyType
+//     "IAM Policy", as AWS does although the model's enum lacks it.
+//   - Some error messages AWS does not document are worded here (marked
+//     "Divergence: wording" at the call site).
 package iam

@@ -2,11 +2,8 @@ package iam
 
 import (
 	"context"
-	"encoding/base64"
 	"net/url"
 	"strings"
-
-	"github.com/tgsim/tgsim/fakes/awsproto"
 )
 
 type tagXML struct {
@@ -71,15 +68,13 @@ func (s *Service) CreateRole(ctx context.Context, p params) (any, error) {
 		return nil, missingParameter("assumeRolePolicyDocument")
 	}
 	doc := p.get("AssumeRolePolicyDocument")
-	if err := validatePolicyDocument("assumeRolePolicyDocument", doc); err != nil {
+	trust, err := parsePolicy("assumeRolePolicyDocument", doc, resourcePolicy)
+	if err != nil {
 		return nil, err
 	}
-	path := "/"
-	if p.has("Path") {
-		path = p.get("Path")
-		if err := validatePath("path", path); err != nil {
-			return nil, err
-		}
+	path, err := pathOrRoot(p)
+	if err != nil {
+		return nil, err
 	}
 	desc := p.get("Description")
 	if err := validateDescription("description", desc); err != nil {
@@ -91,20 +86,20 @@ func (s *Service) CreateRole(ctx context.Context, p params) (any, error) {
 	}
 	boundary := p.get("PermissionsBoundary")
 	if boundary != "" {
-		if _, err := awsproto.ParseARN(boundary); err != nil || len(boundary) < 20 || len(boundary) > 2048 {
-			return nil, awsproto.NewError(400, "InvalidInput", "ARN %s is not valid.", boundary)
+		if err := validateARN(boundary); err != nil {
+			return nil, err
 		}
 	}
 	tags, err := tagsParam(p)
 	if err != nil {
 		return nil, err
 	}
-	account := s.caller(ctx).Account
+	account := s.account(ctx)
 	r, err := s.backend.CreateRole(ctx, Role{
 		Path: path, Name: name, ID: "AROA" + s.opts.NewID(),
 		// AWS: IAM identifiers — arn:aws:iam::ACCOUNT:role/PATH/NAME.
 		ARN:       "arn:aws:iam::" + account + ":role" + path + name,
-		CreatedAt: s.opts.Now(), Description: desc, TrustPolicy: doc,
+		CreatedAt: s.opts.Now(), Description: desc, TrustPolicy: doc, Trust: trust,
 		MaxSessionDuration: maxSession, PermissionsBoundary: boundary, Tags: tags,
 	})
 	if err != nil {
@@ -132,14 +127,7 @@ func (s *Service) GetRole(ctx context.Context, p params) (any, error) {
 // ListRoles is IAM ListRoles: PathPrefix, Marker, MaxItems (default 100).
 // Tags are not listed, as in AWS.
 func (s *Service) ListRoles(ctx context.Context, p params) (any, error) {
-	prefix := "/"
-	if p.has("PathPrefix") {
-		prefix = p.get("PathPrefix")
-		if err := validatePathPrefix("pathPrefix", prefix); err != nil {
-			return nil, err
-		}
-	}
-	limit, err := intParam(p, "MaxItems", "maxItems", 100, 1, 1000)
+	prefix, err := prefixOrRoot(p)
 	if err != nil {
 		return nil, err
 	}
@@ -147,29 +135,17 @@ func (s *Service) ListRoles(ctx context.Context, p params) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	start := 0
-	if p.has("Marker") {
-		raw, err := base64.RawURLEncoding.DecodeString(p.get("Marker"))
-		if err != nil || len(raw) == 0 {
-			return nil, validationError("marker", p.get("Marker"), "Invalid Marker")
-		}
-		after := strings.ToLower(string(raw))
-		for start < len(roles) && strings.ToLower(roles[start].Name) <= after {
-			start++
-		}
+	pg, truncated, marker, err := page(p, roles)
+	if err != nil {
+		return nil, err
 	}
-	end := min(start+limit, len(roles))
 	out := struct {
 		Roles       []roleXML `xml:"Roles>member"`
 		IsTruncated bool      `xml:"IsTruncated"`
 		Marker      string    `xml:"Marker,omitempty"`
-	}{Roles: []roleXML{}}
-	for _, r := range roles[start:end] {
+	}{Roles: []roleXML{}, IsTruncated: truncated, Marker: marker}
+	for _, r := range pg {
 		out.Roles = append(out.Roles, toXML(r, false))
-	}
-	if end < len(roles) {
-		out.IsTruncated = true
-		out.Marker = base64.RawURLEncoding.EncodeToString([]byte(roles[end-1].Name))
 	}
 	return out, nil
 }
@@ -184,4 +160,108 @@ func (s *Service) DeleteRole(ctx context.Context, p params) (any, error) {
 		return nil, err
 	}
 	return nil, s.backend.DeleteRole(ctx, name)
+}
+
+// UpdateRole is IAM UpdateRole: Description and MaxSessionDuration.
+func (s *Service) UpdateRole(ctx context.Context, p params) (any, error) {
+	name, err := requiredName(p, "RoleName", "roleName", 64)
+	if err != nil {
+		return nil, err
+	}
+	desc := p.get("Description")
+	if err := validateDescription("description", desc); err != nil {
+		return nil, err
+	}
+	maxSession, err := intParam(p, "MaxSessionDuration", "maxSessionDuration", 0, 3600, 43200)
+	if err != nil {
+		return nil, err
+	}
+	_, err = s.backend.UpdateRole(ctx, name, func(r *Role) error {
+		if p.has("Description") {
+			r.Description = desc
+		}
+		if maxSession != 0 {
+			r.MaxSessionDuration = maxSession
+		}
+		return nil
+	})
+	return struct{}{}, err
+}
+
+// UpdateAssumeRolePolicy is IAM UpdateAssumeRolePolicy.
+func (s *Service) UpdateAssumeRolePolicy(ctx context.Context, p params) (any, error) {
+	name, err := requiredName(p, "RoleName", "roleName", 64)
+	if err != nil {
+		return nil, err
+	}
+	if !p.has("PolicyDocument") {
+		return nil, missingParameter("policyDocument")
+	}
+	doc := p.get("PolicyDocument")
+	trust, err := parsePolicy("policyDocument", doc, resourcePolicy)
+	if err != nil {
+		return nil, err
+	}
+	_, err = s.backend.UpdateRole(ctx, name, func(r *Role) error {
+		r.TrustPolicy, r.Trust = doc, trust
+		return nil
+	})
+	return nil, err
+}
+
+// TagRole is IAM TagRole.
+func (s *Service) TagRole(ctx context.Context, p params) (any, error) {
+	name, err := requiredName(p, "RoleName", "roleName", 64)
+	if err != nil {
+		return nil, err
+	}
+	add, err := requiredTags(p)
+	if err != nil {
+		return nil, err
+	}
+	_, err = s.backend.UpdateRole(ctx, name, func(r *Role) (err error) {
+		r.Tags, err = mergeTags(r.Tags, add)
+		return err
+	})
+	return nil, err
+}
+
+// UntagRole is IAM UntagRole.
+func (s *Service) UntagRole(ctx context.Context, p params) (any, error) {
+	name, err := requiredName(p, "RoleName", "roleName", 64)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := requiredTagKeys(p)
+	if err != nil {
+		return nil, err
+	}
+	_, err = s.backend.UpdateRole(ctx, name, func(r *Role) error {
+		r.Tags = removeTags(r.Tags, keys)
+		return nil
+	})
+	return nil, err
+}
+
+// ListRoleTags is IAM ListRoleTags.
+func (s *Service) ListRoleTags(ctx context.Context, p params) (any, error) {
+	name, err := requiredName(p, "RoleName", "roleName", 64)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.backend.GetRole(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	return tagsResult(p, r.Tags)
+}
+
+// PutRolePermissionsBoundary is IAM PutRolePermissionsBoundary.
+func (s *Service) PutRolePermissionsBoundary(ctx context.Context, p params) (any, error) {
+	return s.putBoundary(ctx, p, KindRole, "RoleName", "roleName", 64)
+}
+
+// DeleteRolePermissionsBoundary is IAM DeleteRolePermissionsBoundary.
+func (s *Service) DeleteRolePermissionsBoundary(ctx context.Context, p params) (any, error) {
+	return s.deleteBoundary(ctx, p, KindRole, "RoleName", "roleName", 64)
 }

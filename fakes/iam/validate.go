@@ -1,8 +1,8 @@
 package iam
 
 import (
-	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -76,10 +76,8 @@ func validateDescription(member, v string) error {
 	return nil
 }
 
-// validatePolicyDocument checks policyDocumentType (1–131072 of
-// [\t\n\r\x20-\xFF]) and that the document is a JSON object.
-// AWS: CreateRole errors — MalformedPolicyDocument "This policy contains
-// invalid Json".
+// validatePolicyDocument checks policyDocumentType: 1–131072 of
+// [\t\n\r\x20-\xFF]. The grammar is the engine's (policydoc.go).
 func validatePolicyDocument(member, v string) error {
 	switch {
 	case v == "":
@@ -88,10 +86,6 @@ func validatePolicyDocument(member, v string) error {
 		return validationError(member, "...", "Member must have length less than or equal to 131072")
 	case strings.IndexFunc(v, func(r rune) bool { return !(r == '\t' || r == '\n' || r == '\r' || r >= 0x20 && r <= 0xFF) }) >= 0:
 		return validationError(member, v, `Member must satisfy regular expression pattern: [\u0009\u000A\u000D\u0020-\u00FF]+`)
-	}
-	var doc map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(v), &doc); err != nil {
-		return malformedPolicy("This policy contains invalid Json")
 	}
 	return nil
 }
@@ -136,7 +130,7 @@ func tagsParam(p params) ([]Tag, error) {
 		case utf8.RuneCountInString(t.Value) > 256 || strings.IndexFunc(t.Value, func(r rune) bool { return !isTagChar(r) }) >= 0:
 			return nil, validationError(fmt.Sprintf("tags.%d.member.value", i), t.Value, `Member must have length less than or equal to 256 and satisfy regular expression pattern: [\p{L}\p{Z}\p{N}_.:/=+\-@]*`)
 		case seen[strings.ToLower(t.Key)]:
-			return nil, awsproto.NewError(400, "InvalidInput", "Duplicate tag keys found. Please note that Tag keys are case insensitive.")
+			return nil, invalidInput("Duplicate tag keys found. Please note that Tag keys are case insensitive.")
 		}
 		seen[strings.ToLower(t.Key)] = true
 		tags = append(tags, t)
@@ -145,4 +139,89 @@ func tagsParam(p params) ([]Tag, error) {
 		}
 	}
 	return tags, nil
+}
+
+// requiredName reads a required name parameter (userNameType,
+// groupNameType, roleNameType, policyNameType: [\w+=,.@-]+).
+func requiredName(p params, name, member string, max int) (string, error) {
+	if !p.has(name) {
+		return "", missingParameter(member)
+	}
+	v := p.get(name)
+	return v, validateName(member, v, max)
+}
+
+// pathOrRoot reads an optional Path, "/" when absent.
+func pathOrRoot(p params) (string, error) {
+	if !p.has("Path") {
+		return "/", nil
+	}
+	v := p.get("Path")
+	return v, validatePath("path", v)
+}
+
+// prefixOrRoot reads an optional PathPrefix, "/" when absent.
+func prefixOrRoot(p params) (string, error) {
+	if !p.has("PathPrefix") {
+		return "/", nil
+	}
+	v := p.get("PathPrefix")
+	return v, validatePathPrefix("pathPrefix", v)
+}
+
+// validateARN checks arnType (20–2048 characters) and the ARN grammar.
+// AWS answers a malformed ARN with InvalidInput "ARN X is not valid.".
+func validateARN(v string) error {
+	if _, err := awsproto.ParseARN(v); err != nil || len(v) < 20 || len(v) > 2048 {
+		return invalidInput("ARN %s is not valid.", v)
+	}
+	return nil
+}
+
+// requiredARN reads a required ARN parameter.
+func requiredARN(p params, name, member string) (string, error) {
+	if !p.has(name) {
+		return "", missingParameter(member)
+	}
+	v := p.get(name)
+	return v, validateARN(v)
+}
+
+// listParam reads a Query list: NAME.member.1, NAME.member.2, ...
+func listParam(p params, name string) []string {
+	var out []string
+	for i := 1; ; i++ {
+		k := name + ".member." + strconv.Itoa(i)
+		if !p.has(k) {
+			return out
+		}
+		out = append(out, p.get(k))
+	}
+}
+
+// boolParam reads an optional boolean ("true"/"false").
+func boolParam(p params, name, member string) (bool, error) {
+	if !p.has(name) {
+		return false, nil
+	}
+	switch v := p.get(name); strings.ToLower(v) {
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	default:
+		return false, validationError(member, v, "Member must be a boolean")
+	}
+}
+
+// enumParam reads an optional enum parameter, def when absent.
+func enumParam(p params, name, member, def string, allowed ...string) (string, error) {
+	if !p.has(name) {
+		return def, nil
+	}
+	v := p.get(name)
+	if !slices.Contains(allowed, v) {
+		return "", validationError(member, v, "Member must satisfy enum value set: ["+strings.Join(allowed, ", ")+"]")
+	}
+	return v, nil
 }
