@@ -4,14 +4,20 @@
 // caller's account and region into the request context, and answers
 // /_tgsim/health.
 //
-// Signature verification and IAM evaluation are deliberately not here yet:
-// the credential scope is trusted as written. Divergence: AWS would reject an
-// unsigned or wrongly signed request before routing.
+// With an Identity (the IAM fake) and Mode soft or enforce, every request is
+// authenticated by its SigV4 signature (fakes/sigv4) and authorized by IAM
+// (fakes/policy) before its handler runs: the service describes the request
+// (awsproto.Describer: action, resources, condition keys), the edge adds
+// the global condition keys and evaluates the caller's policies. Handlers
+// get the verified caller, an Authorizer for checks they make themselves
+// (iam:PassRole) and the caller's credentials (for acting on its behalf).
+// With ModeOff the credential scope is trusted and every caller is root.
 package edge
 
 import (
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -20,6 +26,8 @@ import (
 	"time"
 
 	"github.com/tgsim/tgsim/fakes/awsproto"
+	"github.com/tgsim/tgsim/fakes/policy"
+	"github.com/tgsim/tgsim/fakes/sigv4"
 )
 
 // Options configures an Edge. The zero value works but serves nothing.
@@ -34,6 +42,16 @@ type Options struct {
 	Logger        *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Mode is how IAM applies; default ModeOff when Identity is nil,
+	// ModeEnforce otherwise.
+	Mode Mode
+	// Identity resolves access keys and policies (the IAM fake).
+	Identity Identity
+	// Decisions, when set, records every authorization decision.
+	Decisions *DecisionLog
+	// MaxSkew is the allowed clock difference of signed requests; 0 means
+	// AWS's 5 minutes.
+	MaxSkew time.Duration
 }
 
 // Edge is an http.Handler that fronts every fake.
@@ -56,6 +74,12 @@ func New(opts Options) *Edge {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Mode == "" {
+		opts.Mode = ModeOff
+		if opts.Identity != nil {
+			opts.Mode = ModeEnforce
+		}
 	}
 	return &Edge{opts: opts, log: opts.Logger.With("component", "edge"), started: opts.Now()}
 }
@@ -87,19 +111,129 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// answer MissingAuthenticationToken.
 		scope = awsproto.Scope{Service: "s3", Region: e.opts.DefaultRegion}
 	}
-	h, ok := e.opts.Services[scope.Service]
-	if !ok {
+	if _, ok := e.opts.Services[scope.Service]; !ok {
 		e.reject(w, r, guessProtocol(r, scope.Service), http.StatusBadRequest, "UnrecognizedClient",
 			fmt.Sprintf("credential scope names service %q, which this endpoint does not serve (serves: %s)", scope.Service, strings.Join(e.serviceNames(), ", ")))
 		return
+	}
+	if e.opts.Mode == ModeOff || e.opts.Identity == nil {
+		root := awsproto.Caller{Type: "Root", ARN: "arn:aws:iam::" + e.opts.AccountID + ":root", UserID: e.opts.AccountID, Account: e.opts.AccountID}
+		e.serve(w, r, scope, root, nil, nil)
+		return
+	}
+	e.serveVerified(w, r, scope, signed)
+}
+
+// serveVerified authenticates the request by its SigV4 signature, then
+// authorizes it by IAM before the handler runs.
+func (e *Edge) serveVerified(w http.ResponseWriter, r *http.Request, scope awsproto.Scope, signed bool) {
+	ctx := r.Context()
+	proto := guessProtocol(r, scope.Service)
+	var caller awsproto.Caller
+	var creds *awsproto.Credentials
+	if signed {
+		var key sigv4.Key
+		res, err := sigv4.Verify(r, sigv4.Options{Now: e.opts.Now, MaxSkew: e.opts.MaxSkew, Lookup: func(akid string) (sigv4.Key, bool) {
+			k, c, ok := e.opts.Identity.Authenticate(akid)
+			if ok {
+				key, caller = k, c
+			}
+			return k, ok
+		}})
+		if err != nil {
+			var se *sigv4.Error
+			if !errors.As(err, &se) {
+				se = &sigv4.Error{Kind: sigv4.IncompleteSignature, Message: err.Error()}
+			}
+			if e.opts.Mode == ModeEnforce {
+				wire := wireProtocol(scope.Service, proto)
+				code, status := se.Code(wire)
+				e.rejectCode(w, r, proto, status, code, se.MessageFor(wire))
+				return
+			}
+			e.log.WarnContext(ctx, "signature would be refused", "error", se.Message, "request_id", awsproto.RequestID(ctx))
+			if caller.ARN == "" {
+				caller = awsproto.Caller{Type: "Root", ARN: "arn:aws:iam::" + e.opts.AccountID + ":root", UserID: e.opts.AccountID, Account: e.opts.AccountID}
+			}
+		} else {
+			scope = res.Scope
+			caller.AccessKeyID, caller.SessionToken = res.AccessKeyID, res.SessionToken
+			creds = &awsproto.Credentials{AccessKeyID: res.AccessKeyID, SecretAccessKey: key.SecretAccessKey, SessionToken: res.SessionToken}
+		}
 	}
 	region := scope.Region
 	if region == "" {
 		region = e.opts.DefaultRegion
 	}
-	ctx = awsproto.WithRequestInfo(ctx, awsproto.RequestInfo{Scope: scope, AccountID: e.opts.AccountID, Region: region})
-	e.log.DebugContext(ctx, "request", "service", scope.Service, "method", r.Method, "path", r.URL.Path, "request_id", id)
-	h.ServeHTTP(w, r.WithContext(ctx))
+	h := e.opts.Services[scope.Service]
+	az := &authorizer{e: e, r: r, caller: caller, service: scope.Service, proto: proto, wire: wireProtocol(scope.Service, proto), region: region}
+	var call awsproto.Call
+	if d, ok := h.(awsproto.Describer); ok {
+		var err error
+		if call, err = d.Describe(r); err != nil {
+			e.writeErr(w, r, proto, err)
+			return
+		}
+	} else {
+		call = awsproto.Call{Operation: "Unknown", Action: scope.Service + ":*", Resources: []string{"*"}}
+	}
+	az.op = call.Operation
+	switch {
+	case caller.Anonymous():
+		// Anonymous S3 requests are allowed only by a bucket policy that
+		// grants them, and tgsim has no bucket policies yet.
+		if !call.NoAuthorization {
+			msg := "Access Denied"
+			d := Decision{Time: e.opts.Now(), RequestID: awsproto.RequestID(ctx), Caller: "anonymous", Service: scope.Service,
+				Operation: call.Operation, Action: call.Action, Decision: policy.ImplicitDeny, Enforced: e.opts.Mode == ModeEnforce, Message: msg}
+			if len(call.Resources) > 0 {
+				d.Resource = call.Resources[0]
+			}
+			if e.opts.Decisions != nil {
+				e.opts.Decisions.add(d)
+			}
+			if d.Enforced {
+				e.rejectCode(w, r, proto, http.StatusForbidden, "AccessDenied", msg)
+				return
+			}
+		}
+	case caller.Type != "Root":
+		set, err := e.opts.Identity.Policies(caller)
+		if err != nil {
+			e.writeErr(w, r, proto, err)
+			return
+		}
+		az.set = &set
+	}
+	if !call.NoAuthorization && !call.SelfAuthorized && !caller.Anonymous() {
+		for _, c := range append([]awsproto.Call{call}, call.Extra...) {
+			for _, res := range c.Resources {
+				if err := az.check(ctx, c.Action, res, c.Context); err != nil {
+					e.writeErr(w, r, proto, err)
+					return
+				}
+			}
+		}
+	}
+	e.serve(w, r, scope, caller, az, creds)
+}
+
+// serve hands the request to its service with what the edge learned.
+func (e *Edge) serve(w http.ResponseWriter, r *http.Request, scope awsproto.Scope, caller awsproto.Caller, az awsproto.Authorizer, creds *awsproto.Credentials) {
+	ctx := r.Context()
+	region := scope.Region
+	if region == "" {
+		region = e.opts.DefaultRegion
+	}
+	ctx = awsproto.WithRequestInfo(ctx, awsproto.RequestInfo{Scope: scope, AccountID: e.opts.AccountID, Region: region, Caller: caller})
+	if az != nil {
+		ctx = awsproto.WithAuthorizer(ctx, az)
+	}
+	if creds != nil {
+		ctx = awsproto.WithCallerCredentials(ctx, *creds)
+	}
+	e.log.DebugContext(ctx, "request", "service", scope.Service, "caller", caller.ARN, "method", r.Method, "path", r.URL.Path, "request_id", awsproto.RequestID(ctx))
+	e.opts.Services[scope.Service].ServeHTTP(w, r.WithContext(ctx))
 }
 
 // Wire protocols, for errors the edge answers itself.
@@ -114,6 +248,20 @@ const (
 var protocolOf = map[string]string{
 	"iotthingsgraph": protocolJSON, "iot": protocolJSON, "execute-api": protocolJSON, "greengrass": protocolJSON,
 	"iam": protocolQuery, "sts": protocolQuery, "s3": protocolS3,
+}
+
+// wireProtocol names the protocol as fakes/sigv4 spells them: AWS JSON 1.1
+// services answer auth errors with 400, REST-JSON ones with 403.
+func wireProtocol(service, proto string) string {
+	switch {
+	case service == "iot", service == "execute-api", service == "greengrass":
+		return sigv4.ProtocolRESTJSON
+	case proto == protocolJSON:
+		return sigv4.ProtocolJSON
+	case proto == protocolQuery:
+		return sigv4.ProtocolQuery
+	}
+	return sigv4.ProtocolS3
 }
 
 // guessProtocol picks the error shape a caller can read: the named
@@ -135,20 +283,43 @@ func guessProtocol(r *http.Request, service string) string {
 // JSON protocols append "Exception" (IncompleteSignatureException), Query
 // and S3 use it as is (IncompleteSignature), as AWS spells them.
 func (e *Edge) reject(w http.ResponseWriter, r *http.Request, proto string, status int, code, msg string) {
+	if proto == protocolJSON {
+		code += "Exception"
+	}
+	e.rejectCode(w, r, proto, status, code, msg)
+}
+
+// rejectCode answers an error whose code is already spelled for proto.
+func (e *Edge) rejectCode(w http.ResponseWriter, r *http.Request, proto string, status int, code, msg string) {
 	ctx := r.Context()
 	e.log.InfoContext(ctx, "rejected request", "code", code, "error", msg, "request_id", awsproto.RequestID(ctx))
+	e.writeErr(w, r, proto, awsproto.NewError(status, code, "%s", msg))
+}
+
+// writeErr encodes err in proto's shape.
+func (e *Edge) writeErr(w http.ResponseWriter, r *http.Request, proto string, err error) {
+	ctx := r.Context()
 	switch proto {
 	case protocolJSON:
-		awsproto.WriteJSONError(ctx, w, awsproto.NewError(status, code+"Exception", "%s", msg), awsproto.JSONErrorOptions{ContentType: awsproto.JSON11ContentType})
+		awsproto.WriteJSONError(ctx, w, err, awsproto.JSONErrorOptions{ContentType: awsproto.JSON11ContentType, InternalCode: "InternalFailure", Logger: e.log})
 	case protocolQuery:
-		awsproto.WriteQueryError(ctx, w, awsproto.NewError(status, code, "%s", msg), e.log)
+		awsproto.WriteQueryError(ctx, w, err, e.log)
 	default:
+		ae := awsproto.AsError(err)
+		if ae == nil {
+			e.log.ErrorContext(ctx, "internal failure", "error", err, "request_id", awsproto.RequestID(ctx))
+			ae = awsproto.NewError(http.StatusInternalServerError, "InternalError", "We encountered an internal error. Please try again.")
+		}
+		status := ae.Status
+		if status == 0 {
+			status = http.StatusBadRequest
+		}
 		awsproto.WriteXML(w, status, struct {
 			XMLName   xml.Name `xml:"Error"`
 			Code      string   `xml:"Code"`
 			Message   string   `xml:"Message"`
 			RequestID string   `xml:"RequestId"`
-		}{Code: code, Message: msg, RequestID: awsproto.RequestID(ctx)})
+		}{Code: ae.Code, Message: ae.Message, RequestID: awsproto.RequestID(ctx)})
 	}
 }
 

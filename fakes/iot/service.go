@@ -52,6 +52,7 @@ type Service struct {
 	backend Backend
 	ca      *authority
 	mux     *http.ServeMux
+	ops     map[string]string // mux pattern → operation, for Describe
 }
 
 // New returns a Service with a freshly generated certificate authority.
@@ -92,6 +93,7 @@ func New(opts Options) (*Service, error) {
 		return nil, fmt.Errorf("iot: creating certificate authority: %w", err)
 	}
 	s := &Service{opts: opts, log: opts.Logger.With("component", "iot"), backend: opts.Backend, ca: ca, mux: http.NewServeMux()}
+	s.ops = map[string]string{}
 	s.routes()
 	return s, nil
 }
@@ -118,6 +120,7 @@ func (s *Service) routes() {
 		{"GET /endpoint", "DescribeEndpoint", s.DescribeEndpoint},
 	} {
 		s.mux.Handle(r.pattern, s.operation(r.op, r.h))
+		s.ops[r.pattern] = r.op
 	}
 }
 

@@ -117,6 +117,14 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // virtualHost rewrites "<bucket>.<base>" requests to path style.
 func (s *Service) virtualHost(r *http.Request) {
+	if p, ok := s.pathStyle(r); ok {
+		r.URL.Path = p
+		r.URL.RawPath = ""
+	}
+}
+
+// pathStyle returns the path-style path of a "<bucket>.<base>" request.
+func (s *Service) pathStyle(r *http.Request) (string, bool) {
 	host := r.Host
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
@@ -133,10 +141,9 @@ func (s *Service) virtualHost(r *http.Request) {
 		if r.URL.Path != "/" && r.URL.Path != "" {
 			p += r.URL.Path
 		}
-		r.URL.Path = p
-		r.URL.RawPath = ""
-		return
+		return p, true
 	}
+	return "", false
 }
 
 // requestOnlyHeaders describe the request, not the object; gofakes3 would
