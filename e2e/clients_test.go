@@ -3,6 +3,8 @@ package e2e_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -13,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
@@ -81,12 +85,37 @@ var _ = Describe("real clients against tgsim up", Label("clients"), Ordered, fun
 		Expect(body).To(HaveKeyWithValue("status", "ok"))
 	})
 
-	It("answers an unknown Things Graph operation in AWS shape and keeps serving", func() {
-		req, _ := http.NewRequest(http.MethodPost, h.URL+"/", strings.NewReader("{}"))
-		req.Header.Set("X-Amz-Target", "IotThingsGraphFrontEndService.FlyToTheMoon")
+	// signed builds a Things Graph request signed with the root credentials
+	// (or, with secret set, with a wrong secret).
+	signed := func(target, secret string) *http.Request {
+		body := "{}"
+		req, _ := http.NewRequest(http.MethodPost, h.URL+"/", strings.NewReader(body))
+		req.Header.Set("X-Amz-Target", target)
 		req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/iotthingsgraph/aws4_request, SignedHeaders=host, Signature=00")
-		resp, err := http.DefaultClient.Do(req)
+		id, sec := h.Credentials()
+		if secret != "" {
+			sec = secret
+		}
+		sum := sha256.Sum256([]byte(body))
+		err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: id, SecretAccessKey: sec}, req,
+			hex.EncodeToString(sum[:]), "iotthingsgraph", h.Region(), time.Now())
+		Expect(err).NotTo(HaveOccurred())
+		return req
+	}
+
+	It("refuses a wrong signature in AWS shape and keeps serving", func() {
+		resp, err := http.DefaultClient.Do(signed("IotThingsGraphFrontEndService.GetUploadStatus", "not-the-secret"))
+		Expect(err).NotTo(HaveOccurred())
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		Expect(resp.StatusCode).To(Equal(http.StatusBadRequest))
+		Expect(resp.Header.Get("X-Amzn-Errortype")).To(Equal("InvalidSignatureException"))
+		Expect(string(b)).To(ContainSubstring("The request signature we calculated does not match the signature you provided"))
+		Expect(string(b)).NotTo(ContainSubstring("not-the-secret"))
+	})
+
+	It("answers an unknown Things Graph operation in AWS shape and keeps serving", func() {
+		resp, err := http.DefaultClient.Do(signed("IotThingsGraphFrontEndService.FlyToTheMoon", ""))
 		Expect(err).NotTo(HaveOccurred())
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()

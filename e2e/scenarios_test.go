@@ -21,15 +21,21 @@ var _ = Describe("scenario library", Label("scenarios"), func() {
 		Expect(files).NotTo(BeEmpty())
 	})
 	for _, f := range files {
-		It(filepath.Base(f), func(ctx SpecContext) {
-			sf, err := scenario.Load(f)
-			Expect(err).NotTo(HaveOccurred())
-			rep := scenario.Run(context.Context(ctx), sf, scenario.Options{})
-			var out strings.Builder
-			rep.Print(&out)
-			AddReportEntry("report", out.String())
-			Expect(rep.Passed()).To(BeTrue(), out.String())
-			Expect(rep.Checks).NotTo(BeEmpty(), "a scenario with no expectations proves nothing")
-		}, SpecTimeout(scenarioTimeout))
+		// A file with a matrix is one spec per combination.
+		scenarios, err := scenario.LoadAll(f)
+		if err != nil {
+			It(filepath.Base(f), func() { Fail(err.Error()) })
+			continue
+		}
+		for _, sf := range scenarios {
+			It(filepath.Base(f)+": "+sf.Name, func(ctx SpecContext) {
+				rep := scenario.Run(context.Context(ctx), sf, scenario.Options{})
+				var out strings.Builder
+				rep.Print(&out)
+				AddReportEntry("report", out.String())
+				Expect(rep.Passed()).To(BeTrue(), out.String())
+				Expect(rep.Checks).NotTo(BeEmpty(), "a scenario with no expectations proves nothing")
+			}, SpecTimeout(scenarioTimeout))
+		}
 	}
 })

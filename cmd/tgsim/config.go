@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/tgsim/tgsim/fakes/edge"
 	"github.com/tgsim/tgsim/sim/harness"
 )
 
@@ -24,6 +25,7 @@ type Config struct {
 	SecretAccessKey string
 	LogLevel        slog.Level
 	LogFormat       string // text or json
+	IAM             edge.Mode
 }
 
 const usage = `tgsim: AWS IoT Things Graph, Greengrass, IoT, S3 and IAM on your laptop, offline.
@@ -41,6 +43,8 @@ Flags (env in brackets):
   --secret-key KEY    root secret access key [TGSIM_SECRET_ACCESS_KEY] (default test)
   --log-level LEVEL   debug, info, warn, error [TGSIM_LOG_LEVEL] (default: info for up, warn otherwise)
   --log-format FMT    text or json [TGSIM_LOG_FORMAT] (default text)
+  --iam MODE          off, soft or enforce [TGSIM_IAM] (default enforce): SigV4 and IAM on
+                      every request; soft logs what would be denied and allows it
 `
 
 // errUsage asks main to print the usage and exit 2.
@@ -79,6 +83,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	}
 	level := fs.String("log-level", env("LOG_LEVEL", defLevel), "")
 	fs.StringVar(&c.LogFormat, "log-format", env("LOG_FORMAT", "text"), "")
+	iamMode := fs.String("iam", env("IAM", string(edge.ModeEnforce)), "")
 	if err := fs.Parse(args[1:]); err != nil {
 		return Config{}, fmt.Errorf("tgsim %s: %v: %w", c.Command, err, errUsage)
 	}
@@ -86,6 +91,11 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	if err := c.LogLevel.UnmarshalText([]byte(*level)); err != nil {
 		return Config{}, fmt.Errorf("--log-level %q: expected debug, info, warn or error", *level)
 	}
+	mode, err := edge.ParseMode(*iamMode)
+	if err != nil {
+		return Config{}, fmt.Errorf("--iam: %v", err)
+	}
+	c.IAM = mode
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return Config{}, fmt.Errorf("--log-format %q: expected text or json", c.LogFormat)
 	}

@@ -6,11 +6,13 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/tgsim/tgsim/fakes/edge"
 )
 
 func TestLoad(t *testing.T) {
 	t.Parallel()
-	def := Config{Addr: "127.0.0.1:4566", AccountID: "000000000000", Region: "us-east-1", AccessKeyID: "test", SecretAccessKey: "test", LogFormat: "text"}
+	def := Config{Addr: "127.0.0.1:4566", AccountID: "000000000000", Region: "us-east-1", AccessKeyID: "test", SecretAccessKey: "test", LogFormat: "text", IAM: edge.ModeEnforce}
 	with := func(f func(*Config)) Config {
 		c := def
 		f(&c)
@@ -54,6 +56,14 @@ func TestLoad(t *testing.T) {
 		{name: "bad account", args: []string{"up", "--account", "12"}, wantErr: "12 digits"},
 		{name: "bad level", args: []string{"up", "--log-level", "loud"}, wantErr: "--log-level"},
 		{name: "bad format", args: []string{"up", "--log-format", "xml"}, wantErr: "--log-format"},
+		{name: "iam soft from env", args: []string{"up"}, env: map[string]string{"TGSIM_IAM": "soft"},
+			want: with(func(c *Config) {
+				c.Command = "up"
+				c.LogLevel = slog.LevelInfo
+				c.Args = []string{}
+				c.IAM = edge.ModeSoft
+			})},
+		{name: "bad iam mode", args: []string{"up", "--iam", "maybe"}, wantErr: "expected off, soft or enforce"},
 		{name: "unknown flag", args: []string{"up", "--nope"}, usage: true, wantErr: "flag provided but not defined"},
 	}
 	for _, tt := range tests {

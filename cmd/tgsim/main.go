@@ -62,7 +62,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 func up(ctx context.Context, cfg Config, logger *slog.Logger, stdout, stderr io.Writer) int {
 	h, err := harness.Start(harness.Options{
 		Addr: cfg.Addr, AccountID: cfg.AccountID, Region: cfg.Region,
-		AccessKeyID: cfg.AccessKeyID, SecretAccessKey: cfg.SecretAccessKey, Logger: logger,
+		AccessKeyID: cfg.AccessKeyID, SecretAccessKey: cfg.SecretAccessKey, IAM: cfg.IAM, Logger: logger,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "tgsim up:", err)
@@ -71,8 +71,8 @@ func up(ctx context.Context, cfg Config, logger *slog.Logger, stdout, stderr io.
 	fmt.Fprintf(stdout, `tgsim is serving iotthingsgraph, s3, greengrass, iot, iam and sts at %s
   export AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_REGION=%s
   aws --endpoint-url %s s3 ls
-  account %s; health: %s/_tgsim/health; stop with Ctrl-C
-`, h.URL, cfg.AccessKeyID, cfg.SecretAccessKey, cfg.Region, h.URL, cfg.AccountID, h.URL)
+  account %s; IAM %s; health: %s/_tgsim/health; stop with Ctrl-C
+`, h.URL, cfg.AccessKeyID, cfg.SecretAccessKey, cfg.Region, h.URL, cfg.AccountID, cfg.IAM, h.URL)
 	<-ctx.Done()
 	logger.Info("stopping")
 	if err := h.Close(); err != nil {
@@ -115,21 +115,25 @@ func runScenarios(ctx context.Context, cfg Config, logger *slog.Logger, stdout, 
 		fmt.Fprintln(stderr, "tgsim run: no scenario files found in", strings.Join(cfg.Args, " "))
 		return 2
 	}
-	failed := 0
+	failed, total := 0, 0
 	for _, p := range paths {
-		f, err := scenario.Load(p)
+		files, err := scenario.LoadAll(p)
 		if err != nil {
 			fmt.Fprintf(stdout, "FAIL  %s\n      FAIL invalid scenario: %v\n", p, err)
 			failed++
+			total++
 			continue
 		}
-		rep := scenario.Run(ctx, f, scenario.Options{Logger: logger})
-		rep.Print(stdout)
-		if !rep.Passed() {
-			failed++
+		for _, f := range files {
+			total++
+			rep := scenario.Run(ctx, f, scenario.Options{Logger: logger})
+			rep.Print(stdout)
+			if !rep.Passed() {
+				failed++
+			}
 		}
 	}
-	fmt.Fprintf(stdout, "\n%d scenario(s), %d passed, %d failed, wall time %s\n", len(paths), len(paths)-failed, failed, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "\n%d scenario(s), %d passed, %d failed, wall time %s\n", total, total-failed, failed, time.Since(start).Round(time.Millisecond))
 	if failed > 0 {
 		return 1
 	}
@@ -142,7 +146,7 @@ func validate(cfg Config, stdout, stderr io.Writer) int {
 		var err error
 		switch strings.ToLower(filepath.Ext(p)) {
 		case ".yaml", ".yml":
-			_, err = scenario.Load(p)
+			_, err = scenario.LoadAll(p)
 		default:
 			err = validateTDM(p)
 		}

@@ -45,7 +45,9 @@ type Options struct {
 	Region          string
 	AccessKeyID     string
 	SecretAccessKey string
-	Logger          *slog.Logger
+	// IAM is how the edge applies IAM: off, soft or enforce (default).
+	IAM    edge.Mode
+	Logger *slog.Logger
 }
 
 // Harness is a running simulated AWS world.
@@ -61,6 +63,8 @@ type Harness struct {
 	Greengrass  *ggfake.Service
 	IAM         *iamfake.Service
 	ThingsGraph *thingsgraph.Service
+	// Decisions records every authorization decision the edge made.
+	Decisions *edge.DecisionLog
 
 	srv  *http.Server
 	ln   net.Listener
@@ -68,6 +72,35 @@ type Harness struct {
 
 	mu    sync.Mutex
 	cores map[string]*RunningCore
+
+	connMu sync.Mutex
+	conns  map[net.Conn]http.ConnState
+}
+
+// trackConn remembers each connection's state, so Close can drop the ones
+// that never carried a request: http.Server.Shutdown waits up to five
+// seconds for those (a client transport may dial a connection and then
+// use another that became idle first).
+func (h *Harness) trackConn(c net.Conn, st http.ConnState) {
+	h.connMu.Lock()
+	defer h.connMu.Unlock()
+	switch st {
+	case http.StateClosed, http.StateHijacked:
+		delete(h.conns, c)
+	default:
+		h.conns[c] = st
+	}
+}
+
+// closeUnusedConns closes connections that are not serving a request.
+func (h *Harness) closeUnusedConns() {
+	h.connMu.Lock()
+	defer h.connMu.Unlock()
+	for c, st := range h.conns {
+		if st == http.StateNew || st == http.StateIdle {
+			c.Close()
+		}
+	}
 }
 
 // RunningCore is a Greengrass core started by the harness.
@@ -96,11 +129,15 @@ func Start(opts Options) (*Harness, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.IAM == "" {
+		opts.IAM = edge.ModeEnforce
+	}
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("harness: listen %s: %w", opts.Addr, err)
 	}
-	h := &Harness{opts: opts, ln: ln, URL: "http://" + ln.Addr().String(), done: make(chan error, 1), cores: map[string]*RunningCore{}}
+	h := &Harness{opts: opts, ln: ln, URL: "http://" + ln.Addr().String(), done: make(chan error, 1), cores: map[string]*RunningCore{},
+		conns: map[net.Conn]http.ConnState{}}
 	h.AWS = aws.Config{
 		Region:      opts.Region,
 		Credentials: credentials.NewStaticCredentialsProvider(opts.AccessKeyID, opts.SecretAccessKey, ""),
@@ -115,14 +152,17 @@ func Start(opts Options) (*Harness, error) {
 	if h.Greengrass, err = ggfake.New(ggfake.Options{AccountID: opts.AccountID, Region: opts.Region, Logger: log}); err != nil {
 		return nil, errors.Join(err, ln.Close())
 	}
-	if h.IAM, err = iamfake.New(iamfake.Options{AccountID: opts.AccountID, Region: opts.Region, Logger: log}); err != nil {
+	if h.IAM, err = iamfake.New(iamfake.Options{AccountID: opts.AccountID, Region: opts.Region, Logger: log,
+		RootAccessKeyID: opts.AccessKeyID, RootSecretAccessKey: opts.SecretAccessKey}); err != nil {
 		return nil, errors.Join(err, ln.Close())
 	}
 	if h.ThingsGraph, err = thingsgraph.New(thingsgraph.Options{AccountID: opts.AccountID, Region: opts.Region, AWS: h.AWS, Endpoint: h.URL, Logger: log}); err != nil {
 		return nil, errors.Join(err, ln.Close())
 	}
+	h.Decisions = edge.NewDecisionLog(10000)
 	e := edge.New(edge.Options{
 		AccountID: opts.AccountID, DefaultRegion: opts.Region, Logger: log,
+		Mode: opts.IAM, Identity: h.IAM, Decisions: h.Decisions,
 		Services: map[string]http.Handler{
 			"s3": h.S3, "iot": h.IoT, "greengrass": h.Greengrass, "iam": h.IAM.IAM(), "sts": h.IAM.STS(),
 			// Older AWS IoT models (the botocore in Debian's aws CLI v2)
@@ -132,7 +172,7 @@ func Start(opts Options) (*Harness, error) {
 			"iotthingsgraph": h.ThingsGraph,
 		},
 	})
-	h.srv = &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
+	h.srv = &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, ConnState: h.trackConn}
 	go func() { h.done <- h.srv.Serve(ln) }()
 	return h, nil
 }
@@ -205,8 +245,24 @@ func (h *Harness) Close() error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := h.srv.Shutdown(ctx); err != nil {
-		errs = append(errs, err)
+	h.srv.SetKeepAlivesEnabled(false)
+	// Shutdown waits for in-flight requests; connections that carry none
+	// are closed now and, since a client's dial can still be in the accept
+	// queue, again on each tick until Shutdown returns.
+	shut := make(chan error, 1)
+	go func() { shut <- h.srv.Shutdown(ctx) }()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for waiting := true; waiting; {
+		h.closeUnusedConns()
+		select {
+		case err := <-shut:
+			if err != nil {
+				errs = append(errs, err)
+			}
+			waiting = false
+		case <-tick.C:
+		}
 	}
 	if err := <-h.done; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		errs = append(errs, err)

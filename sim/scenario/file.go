@@ -25,22 +25,62 @@ const APIVersion = "tgsim/v1"
 
 // File is one scenario.
 type File struct {
-	APIVersion  string       `yaml:"apiVersion"`
-	Name        string       `yaml:"name"`
-	Description string       `yaml:"description"`
-	Timeout     Duration     `yaml:"timeout"`
-	Setup       Setup        `yaml:"setup"`
-	Devices     []DeviceSpec `yaml:"devices"`
-	Steps       []Step       `yaml:"steps"`
-	Expect      Expect       `yaml:"expect"`
+	APIVersion  string   `yaml:"apiVersion"`
+	Name        string   `yaml:"name"`
+	Description string   `yaml:"description"`
+	Timeout     Duration `yaml:"timeout"`
+	// Matrix turns one file into one scenario per combination of values:
+	// every {{matrix.NAME}} in the file is replaced before it is read.
+	Matrix  map[string][]string `yaml:"matrix"`
+	IAM     IAMSpec             `yaml:"iam"`
+	Setup   Setup               `yaml:"setup"`
+	Devices []DeviceSpec        `yaml:"devices"`
+	Steps   []Step              `yaml:"steps"`
+	Expect  Expect              `yaml:"expect"`
 
 	// Path is where the file was read from; relative paths in it resolve
 	// against its directory.
 	Path string `yaml:"-"`
 }
 
+// IAMSpec declares users and customer managed policies, created by the
+// account root before anything else.
+type IAMSpec struct {
+	Policies []PolicySpec `yaml:"policies"`
+	Users    []UserSpec   `yaml:"users"`
+}
+
+// PolicySpec is a customer managed policy: a document written as YAML,
+// as a JSON string, or in a file (File, relative to the scenario).
+type PolicySpec struct {
+	Name     string `yaml:"name"`
+	Document any    `yaml:"document"`
+	File     string `yaml:"file"`
+}
+
+// UserSpec is an IAM user with an access key the scenario acts with.
+type UserSpec struct {
+	Name string `yaml:"name"`
+	// Policies to attach: names from iam.policies or AWS managed policy ARNs.
+	Policies []string `yaml:"policies"`
+	// Inline policies by name.
+	Inline map[string]any `yaml:"inline"`
+	// Boundary is a permissions boundary: a name from iam.policies or an ARN.
+	Boundary string `yaml:"boundary"`
+}
+
+// Outcome is what an API call must end with: an error code and a fragment
+// of its message, or success when Error is empty.
+type Outcome struct {
+	Error   string `yaml:"error"`
+	Message string `yaml:"message"`
+}
+
 // Setup declares the world before anything runs.
 type Setup struct {
+	// As is the IAM user the Things Graph calls of the setup are made as;
+	// empty means the account root.
+	As               string           `yaml:"as"`
 	Buckets          []string         `yaml:"buckets"`
 	GreengrassGroups []string         `yaml:"greengrassGroups"`
 	Things           []ThingSpec      `yaml:"things"`
@@ -63,6 +103,13 @@ type DeploymentSpec struct {
 	Target          string `yaml:"target"`
 	GreengrassGroup string `yaml:"greengrassGroup"`
 	S3Bucket        string `yaml:"s3Bucket"`
+	// FlowActionsRoleArn is handed to CreateSystemInstance (iam:PassRole).
+	FlowActionsRoleArn string `yaml:"flowActionsRoleArn"`
+	// As overrides setup.as for this deployment.
+	As string `yaml:"as"`
+	// Expect, when set, is the outcome the create-and-deploy must have; a
+	// failure it expects is a passed check, not a stopped run.
+	Expect *Outcome `yaml:"expect"`
 }
 
 // DeviceSpec runs a virtual device for a thing.
@@ -80,6 +127,18 @@ type Step struct {
 	Emit           *EmitStep    `yaml:"emit"`
 	Publish        *PublishStep `yaml:"publish"`
 	WaitExecutions *WaitStep    `yaml:"waitExecutions"`
+	Call           *CallStep    `yaml:"call"`
+}
+
+// CallStep calls any operation of a served API through its official client
+// (iotthingsgraph through aws-sdk-go v1, the others through v2).
+type CallStep struct {
+	As        string         `yaml:"as"`
+	Service   string         `yaml:"service"` // iotthingsgraph, s3, greengrass, iot, iam, sts
+	Operation string         `yaml:"operation"`
+	Input     map[string]any `yaml:"input"`
+	// Expect defaults to success.
+	Expect *Outcome `yaml:"expect"`
 }
 
 // EmitStep makes a device emit one of its events Count times.
@@ -112,6 +171,17 @@ type Expect struct {
 	Delivered     []DeliveredExpect `yaml:"delivered"`
 	Dropped       []DroppedExpect   `yaml:"dropped"`
 	Executions    *ExecExpect       `yaml:"executions"`
+	Denials       []DenialExpect    `yaml:"denials"`
+}
+
+// DenialExpect checks the edge's record of authorization denials. Caller
+// may be user/NAME; Decision is implicitDeny or explicitDeny (any when empty).
+type DenialExpect struct {
+	Caller   string `yaml:"caller"`
+	Action   string `yaml:"action"`
+	Decision string `yaml:"decision"`
+	DeniedBy string `yaml:"deniedBy"`
+	Count    *int   `yaml:"count"`
 }
 
 // DeployExpect is the status every deployment must reach.
@@ -217,6 +287,8 @@ func errEOF(err error) error {
 	return errors.New("not EOF")
 }
 
+var callServices = map[string]bool{"iotthingsgraph": true, "s3": true, "greengrass": true, "iot": true, "iam": true, "sts": true}
+
 func (f *File) validate() error {
 	var errs []string
 	add := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
@@ -226,6 +298,37 @@ func (f *File) validate() error {
 	if f.Name == "" {
 		add("name: required")
 	}
+	users := map[string]bool{}
+	policies := map[string]bool{}
+	for i, p := range f.IAM.Policies {
+		if p.Name == "" {
+			add("iam.policies[%d].name: required", i)
+		}
+		if (p.Document == nil) == (p.File == "") {
+			add("iam.policies[%d]: exactly one of document and file must be set", i)
+		}
+		policies[p.Name] = true
+	}
+	for i, u := range f.IAM.Users {
+		if u.Name == "" {
+			add("iam.users[%d].name: required", i)
+		}
+		for j, p := range u.Policies {
+			if !policies[p] && !strings.HasPrefix(p, "arn:") {
+				add("iam.users[%d].policies[%d]: %q is neither in iam.policies nor an ARN", i, j, p)
+			}
+		}
+		if b := u.Boundary; b != "" && !policies[b] && !strings.HasPrefix(b, "arn:") {
+			add("iam.users[%d].boundary: %q is neither in iam.policies nor an ARN", i, b)
+		}
+		users[u.Name] = true
+	}
+	asUser := func(field, name string) {
+		if name != "" && !users[name] {
+			add("%s: %q is not listed in iam.users", field, name)
+		}
+	}
+	asUser("setup.as", f.Setup.As)
 	things := map[string]bool{}
 	for i, t := range f.Setup.Things {
 		if t.Name == "" {
@@ -247,6 +350,7 @@ func (f *File) validate() error {
 		if !groups[d.GreengrassGroup] {
 			add("setup.deployments[%d].greengrassGroup: %q is not listed in setup.greengrassGroups", i, d.GreengrassGroup)
 		}
+		asUser(fmt.Sprintf("setup.deployments[%d].as", i), d.As)
 	}
 	for i, d := range f.Devices {
 		if !things[d.Thing] {
@@ -276,8 +380,18 @@ func (f *File) validate() error {
 		if s.WaitExecutions != nil {
 			n++
 		}
+		if c := s.Call; c != nil {
+			n++
+			asUser(fmt.Sprintf("steps[%d].call.as", i), c.As)
+			if !callServices[c.Service] {
+				add("steps[%d].call.service: %q, expected one of iotthingsgraph, s3, greengrass, iot, iam, sts", i, c.Service)
+			}
+			if c.Operation == "" {
+				add("steps[%d].call.operation: required", i)
+			}
+		}
 		if n != 1 {
-			add("steps[%d]: exactly one of emit, publish, waitExecutions must be set, found %d", i, n)
+			add("steps[%d]: exactly one of emit, publish, waitExecutions, call must be set, found %d", i, n)
 		}
 	}
 	for i, d := range f.Expect.Delivered {
@@ -305,6 +419,11 @@ func (f *File) resolve(p string) string {
 func (f *File) checkFiles() error {
 	var paths []string
 	paths = append(paths, f.Setup.Entities...)
+	for _, p := range f.IAM.Policies {
+		if p.File != "" {
+			paths = append(paths, p.File)
+		}
+	}
 	paths = append(paths, f.Setup.Flows...)
 	paths = append(paths, f.Setup.Systems...)
 	for _, d := range f.Setup.Deployments {
@@ -312,7 +431,7 @@ func (f *File) checkFiles() error {
 	}
 	for _, p := range paths {
 		if _, err := os.Stat(f.resolve(p)); err != nil {
-			return fmt.Errorf("TDM file %s: %w", p, err)
+			return fmt.Errorf("file %s: %w", p, err)
 		}
 	}
 	return nil

@@ -19,8 +19,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iot"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	awsv1 "github.com/aws/aws-sdk-go/aws"
-	credsv1 "github.com/aws/aws-sdk-go/aws/credentials"
-	"github.com/aws/aws-sdk-go/aws/session"
 	"github.com/aws/aws-sdk-go/service/iotthingsgraph"
 
 	"github.com/tgsim/tgsim/sim/core"
@@ -68,10 +66,8 @@ type runner struct {
 	f      *File
 	h      *harness.Harness
 	report *Report
-	tg     *iotthingsgraph.IoTThingsGraph
-	iot    *iot.Client
-	gg     *greengrass.Client
-	s3     *s3.Client
+	root   *identity
+	users  map[string]*identity
 
 	// deployments: Greengrass group → deployed flow configurations.
 	groupOf   map[string]string // thing → greengrass group
@@ -98,7 +94,7 @@ func Run(ctx context.Context, f *File, opts Options) *Report {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	r := &runner{log: opts.Logger, f: f, h: h, report: rep, groupOf: map[string]string{}, devices: map[string]*device.Device{},
+	r := &runner{log: opts.Logger, f: f, h: h, users: map[string]*identity{}, report: rep, groupOf: map[string]string{}, devices: map[string]*device.Device{},
 		deployIDs: map[string]string{}, statuses: map[string]string{}}
 	defer func() {
 		for _, d := range r.devices {
@@ -109,7 +105,12 @@ func Run(ctx context.Context, f *File, opts Options) *Report {
 		}
 		rep.Duration = time.Since(start)
 	}()
-	r.clients()
+	akid, secret := h.Credentials()
+	r.root = r.newIdentity("", "arn:aws:iam::"+h.AccountID()+":root", akid, secret, "")
+	if err := r.setupIAM(ctx); err != nil {
+		rep.Err = fmt.Errorf("iam: %w", err)
+		return rep
+	}
 	if err := r.setup(ctx); err != nil {
 		rep.Err = fmt.Errorf("setup: %w", err)
 		return rep
@@ -132,26 +133,6 @@ func (r *runner) check(name string, ok bool, format string, args ...any) {
 	r.report.Checks = append(r.report.Checks, Check{Name: name, OK: ok, Detail: fmt.Sprintf(format, args...)})
 }
 
-func (r *runner) clients() {
-	ep := aws.String(r.h.URL)
-	r.iot = iot.NewFromConfig(r.h.AWS, func(o *iot.Options) { o.BaseEndpoint = ep })
-	r.gg = greengrass.NewFromConfig(r.h.AWS, func(o *greengrass.Options) { o.BaseEndpoint = ep })
-	r.s3 = s3.NewFromConfig(r.h.AWS, func(o *s3.Options) { o.BaseEndpoint = ep; o.UsePathStyle = true })
-	id, secret := r.h.Credentials()
-	// Things Graph has no aws-sdk-go-v2 client; the v1 client is the
-	// official Go client for it.
-	log := r.log
-	sess := session.Must(session.NewSession(&awsv1.Config{
-		Region: awsv1.String(r.h.Region()), Endpoint: awsv1.String(r.h.URL),
-		Credentials: credsv1.NewStaticCredentials(id, secret, ""),
-		// The v1 client logs "This operation, X, has been deprecated" on
-		// every Things Graph call (the service is discontinued): keep it
-		// out of reports.
-		Logger: awsv1.LoggerFunc(func(args ...any) { log.Debug("aws-sdk-go", "message", fmt.Sprint(args...)) }),
-	}))
-	r.tg = iotthingsgraph.New(sess)
-}
-
 func (r *runner) readTDM(p string) (string, error) {
 	b, err := os.ReadFile(r.f.resolve(p))
 	if err != nil {
@@ -167,7 +148,7 @@ func doc(text string) *iotthingsgraph.DefinitionDocument {
 func (r *runner) setup(ctx context.Context) error {
 	s := r.f.Setup
 	for _, b := range s.Buckets {
-		if _, err := r.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
+		if _, err := r.root.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
 			return fmt.Errorf("s3 CreateBucket %s: %w", b, err)
 		}
 	}
@@ -179,7 +160,7 @@ func (r *runner) setup(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		cd, err := r.gg.CreateCoreDefinition(ctx, &greengrass.CreateCoreDefinitionInput{
+		cd, err := r.root.gg.CreateCoreDefinition(ctx, &greengrass.CreateCoreDefinitionInput{
 			Name: aws.String(g + "-core"),
 			InitialVersion: &ggtypes.CoreDefinitionVersion{Cores: []ggtypes.Core{
 				{Id: aws.String("core"), ThingArn: aws.String(thingArn), CertificateArn: aws.String(certArn), SyncShadow: aws.Bool(false)},
@@ -188,7 +169,7 @@ func (r *runner) setup(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("greengrass CreateCoreDefinition for %s: %w", g, err)
 		}
-		if _, err := r.gg.CreateGroup(ctx, &greengrass.CreateGroupInput{Name: aws.String(g),
+		if _, err := r.root.gg.CreateGroup(ctx, &greengrass.CreateGroupInput{Name: aws.String(g),
 			InitialVersion: &ggtypes.GroupVersion{CoreDefinitionVersionArn: cd.LatestVersionArn}}); err != nil {
 			return fmt.Errorf("greengrass CreateGroup %s: %w", g, err)
 		}
@@ -201,16 +182,17 @@ func (r *runner) setup(ctx context.Context) error {
 			return err
 		}
 	}
+	tg := r.as(s.As).tg
 	for _, p := range s.Entities {
 		text, err := r.readTDM(p)
 		if err != nil {
 			return err
 		}
-		up, err := r.tg.UploadEntityDefinitionsWithContext(ctx, &iotthingsgraph.UploadEntityDefinitionsInput{Document: doc(text)})
+		up, err := tg.UploadEntityDefinitionsWithContext(ctx, &iotthingsgraph.UploadEntityDefinitionsInput{Document: doc(text)})
 		if err != nil {
 			return fmt.Errorf("UploadEntityDefinitions %s: %w", p, err)
 		}
-		st, err := r.tg.GetUploadStatusWithContext(ctx, &iotthingsgraph.GetUploadStatusInput{UploadId: up.UploadId})
+		st, err := tg.GetUploadStatusWithContext(ctx, &iotthingsgraph.GetUploadStatusInput{UploadId: up.UploadId})
 		if err != nil {
 			return fmt.Errorf("GetUploadStatus %s: %w", p, err)
 		}
@@ -222,7 +204,7 @@ func (r *runner) setup(ctx context.Context) error {
 		if t.Device == "" {
 			continue
 		}
-		if _, err := r.tg.AssociateEntityToThingWithContext(ctx, &iotthingsgraph.AssociateEntityToThingInput{ThingName: aws.String(t.Name), EntityId: aws.String(t.Device)}); err != nil {
+		if _, err := tg.AssociateEntityToThingWithContext(ctx, &iotthingsgraph.AssociateEntityToThingInput{ThingName: aws.String(t.Name), EntityId: aws.String(t.Device)}); err != nil {
 			return fmt.Errorf("AssociateEntityToThing %s → %s: %w", t.Name, t.Device, err)
 		}
 	}
@@ -231,7 +213,7 @@ func (r *runner) setup(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if _, err := r.tg.CreateFlowTemplateWithContext(ctx, &iotthingsgraph.CreateFlowTemplateInput{Definition: doc(text)}); err != nil {
+		if _, err := tg.CreateFlowTemplateWithContext(ctx, &iotthingsgraph.CreateFlowTemplateInput{Definition: doc(text)}); err != nil {
 			return fmt.Errorf("CreateFlowTemplate %s: %w", p, err)
 		}
 	}
@@ -240,7 +222,7 @@ func (r *runner) setup(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if _, err := r.tg.CreateSystemTemplateWithContext(ctx, &iotthingsgraph.CreateSystemTemplateInput{Definition: doc(text)}); err != nil {
+		if _, err := tg.CreateSystemTemplateWithContext(ctx, &iotthingsgraph.CreateSystemTemplateInput{Definition: doc(text)}); err != nil {
 			return fmt.Errorf("CreateSystemTemplate %s: %w", p, err)
 		}
 	}
@@ -254,37 +236,51 @@ func (r *runner) setup(ctx context.Context) error {
 
 // thingWithCert creates a thing with an active certificate attached.
 func (r *runner) thingWithCert(ctx context.Context, name string) (thingArn, certArn string, err error) {
-	th, err := r.iot.CreateThing(ctx, &iot.CreateThingInput{ThingName: aws.String(name)})
+	th, err := r.root.iot.CreateThing(ctx, &iot.CreateThingInput{ThingName: aws.String(name)})
 	if err != nil {
 		return "", "", fmt.Errorf("iot CreateThing %s: %w", name, err)
 	}
-	cert, err := r.iot.CreateKeysAndCertificate(ctx, &iot.CreateKeysAndCertificateInput{SetAsActive: true})
+	cert, err := r.root.iot.CreateKeysAndCertificate(ctx, &iot.CreateKeysAndCertificateInput{SetAsActive: true})
 	if err != nil {
 		return "", "", fmt.Errorf("iot CreateKeysAndCertificate for %s: %w", name, err)
 	}
-	if _, err := r.iot.AttachThingPrincipal(ctx, &iot.AttachThingPrincipalInput{ThingName: aws.String(name), Principal: cert.CertificateArn}); err != nil {
+	if _, err := r.root.iot.AttachThingPrincipal(ctx, &iot.AttachThingPrincipalInput{ThingName: aws.String(name), Principal: cert.CertificateArn}); err != nil {
 		return "", "", fmt.Errorf("iot AttachThingPrincipal %s: %w", name, err)
 	}
 	return aws.ToString(th.ThingArn), aws.ToString(cert.CertificateArn), nil
 }
 
 // deploy creates and deploys one flow configuration and waits until the
-// group's core has applied it.
+// group's core has applied it. With d.Expect set, the outcome of the
+// create-and-deploy calls becomes a check instead of stopping the run.
 func (r *runner) deploy(ctx context.Context, d DeploymentSpec) error {
 	text, err := r.readTDM(d.Definition)
 	if err != nil {
 		return err
 	}
-	created, err := r.tg.CreateSystemInstanceWithContext(ctx, &iotthingsgraph.CreateSystemInstanceInput{
+	who := d.As
+	if who == "" {
+		who = r.f.Setup.As
+	}
+	tg := r.as(who).tg
+	name := "deploy " + d.Definition
+	if who != "" {
+		name += " as " + who
+	}
+	in := &iotthingsgraph.CreateSystemInstanceInput{
 		Definition: doc(text), Target: aws.String(d.Target), GreengrassGroupName: aws.String(d.GreengrassGroup), S3BucketName: aws.String(d.S3Bucket),
-	})
+	}
+	if d.FlowActionsRoleArn != "" {
+		in.FlowActionsRoleArn = aws.String(d.FlowActionsRoleArn)
+	}
+	created, err := tg.CreateSystemInstanceWithContext(ctx, in)
 	if err != nil {
-		return fmt.Errorf("CreateSystemInstance %s: %w", d.Definition, err)
+		return r.outcome(name, d.Expect, fmt.Errorf("CreateSystemInstance %s: %w", d.Definition, err))
 	}
 	id := created.Summary.Id
-	out, err := r.tg.DeploySystemInstanceWithContext(ctx, &iotthingsgraph.DeploySystemInstanceInput{Id: id})
+	out, err := tg.DeploySystemInstanceWithContext(ctx, &iotthingsgraph.DeploySystemInstanceInput{Id: id})
 	if err != nil {
-		return fmt.Errorf("DeploySystemInstance %s: %w", awsv1.StringValue(id), err)
+		return r.outcome(name, d.Expect, fmt.Errorf("DeploySystemInstance %s: %w", awsv1.StringValue(id), err))
 	}
 	ggID := awsv1.StringValue(out.GreengrassDeploymentId)
 	r.deployIDs[awsv1.StringValue(id)] = ggID
@@ -292,9 +288,9 @@ func (r *runner) deploy(ctx context.Context, d DeploymentSpec) error {
 	if res, err := c.WaitDeployment(ctx, ggID); err != nil {
 		return err
 	} else if res.Status != "Success" {
-		return fmt.Errorf("greengrass deployment %s of %s: %s: %s", ggID, awsv1.StringValue(id), res.Status, res.Error)
+		return r.outcome(name, d.Expect, fmt.Errorf("greengrass deployment %s of %s: %s: %s", ggID, awsv1.StringValue(id), res.Status, res.Error))
 	}
-	got, err := r.tg.GetSystemInstanceWithContext(ctx, &iotthingsgraph.GetSystemInstanceInput{Id: id})
+	got, err := tg.GetSystemInstanceWithContext(ctx, &iotthingsgraph.GetSystemInstanceInput{Id: id})
 	if err != nil {
 		return fmt.Errorf("GetSystemInstance %s: %w", awsv1.StringValue(id), err)
 	}
@@ -302,7 +298,7 @@ func (r *runner) deploy(ctx context.Context, d DeploymentSpec) error {
 	for _, b := range bindings(text) {
 		r.groupOf[b] = d.GreengrassGroup
 	}
-	return nil
+	return r.outcome(name, d.Expect, nil)
 }
 
 // bindings lists the thing names a deployment document binds, read through
@@ -405,6 +401,16 @@ func (r *runner) step(ctx context.Context, s Step) error {
 				return err
 			}
 		}
+	case s.Call != nil:
+		c := s.Call
+		name := "call " + c.Service + " " + c.Operation
+		if c.As != "" {
+			name += " as " + c.As
+		}
+		err := r.callAPI(ctx, r.as(c.As), c.Service, c.Operation, c.Input)
+		if err := r.outcome(name, orSuccess(c.Expect), err); err != nil {
+			return err
+		}
 	case s.WaitExecutions != nil:
 		w := s.WaitExecutions
 		timeout := time.Duration(w.Timeout)
@@ -429,6 +435,13 @@ func (r *runner) step(ctx context.Context, s Step) error {
 		}
 	}
 	return nil
+}
+
+func orSuccess(o *Outcome) *Outcome {
+	if o == nil {
+		return &Outcome{}
+	}
+	return o
 }
 
 func countStatus(ex []flow.Execution, status string) int {
@@ -513,6 +526,30 @@ func (r *runner) expect(ctx context.Context) {
 			} else {
 				r.check(name, got > 0, "%d dropped, want at least 1", got)
 			}
+		}
+	}
+	for _, d := range e.Denials {
+		caller := d.Caller
+		if strings.HasPrefix(caller, "user/") {
+			caller = "arn:aws:iam::" + r.h.AccountID() + ":" + caller
+		}
+		got := 0
+		var seen []string
+		for _, dec := range r.h.Decisions.All() {
+			if dec.Decision == "allowed" {
+				continue
+			}
+			seen = append(seen, dec.Action)
+			if (caller == "" || dec.Caller == caller) && (d.Action == "" || strings.EqualFold(dec.Action, d.Action)) &&
+				(d.Decision == "" || string(dec.Decision) == d.Decision) && (d.DeniedBy == "" || dec.DeniedBy == d.DeniedBy) {
+				got++
+			}
+		}
+		name := fmt.Sprintf("denied %s %s", d.Caller, d.Action)
+		if d.Count != nil {
+			r.check(name, got == *d.Count, "%d denials, want %d (denied actions: %v)", got, *d.Count, seen)
+		} else {
+			r.check(name, got > 0, "%d denials, want at least 1 (denied actions: %v)", got, seen)
 		}
 	}
 	if x := e.Executions; x != nil {

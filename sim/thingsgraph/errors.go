@@ -29,6 +29,12 @@ func alreadyExists(format string, args ...any) error {
 	return awsproto.NewError(http.StatusBadRequest, codeAlreadyExists, format, args...)
 }
 
+// accessDenied is the authorization failure of a call Things Graph made for
+// the caller. Not in the model; AWS JSON services answer it with 403.
+func accessDenied(format string, args ...any) error {
+	return awsproto.NewError(http.StatusForbidden, "AccessDeniedException", format, args...)
+}
+
 func inUse(format string, args ...any) error {
 	return awsproto.NewError(http.StatusBadRequest, codeInUse, format, args...)
 }

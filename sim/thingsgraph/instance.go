@@ -8,6 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/smithy-go"
+
+	"github.com/tgsim/tgsim/fakes/awsproto"
 	"github.com/tgsim/tgsim/sim/deploy"
 	"github.com/tgsim/tgsim/sim/flow"
 	"github.com/tgsim/tgsim/sim/tdm"
@@ -96,6 +99,16 @@ func (s *Service) CreateSystemInstance(ctx context.Context, body []byte) (any, e
 	}
 	if r := in.FlowActionsRoleArn; r != "" && (len(r) < 20 || len(r) > 2048) {
 		return nil, invalidRequest("flowActionsRoleArn must be 20-2048 characters, found %d", len(r))
+	}
+	// Handing a role to Things Graph needs iam:PassRole on it.
+	// [SAR] iam:PassedToService is the service the role is passed to.
+	for _, role := range []string{in.FlowActionsRoleArn, metricRole(in.MetricsConfiguration)} {
+		if role == "" {
+			continue
+		}
+		if err := awsproto.AuthorizerFrom(ctx).Authorize(ctx, "iam:PassRole", role, map[string][]string{"iam:PassedToService": {"iotthingsgraph.amazonaws.com"}}); err != nil {
+			return nil, err
+		}
 	}
 	if len(in.Tags) > 50 {
 		return nil, invalidRequest("tags: %d tags; the maximum is 50", len(in.Tags))
@@ -192,6 +205,13 @@ func (s *Service) CreateSystemInstance(ctx context.Context, body []byte) (any, e
 	return map[string]any{"summary": s.instanceSummary(ctx, inst)}, nil
 }
 
+func metricRole(m *metricsConfiguration) string {
+	if m == nil {
+		return ""
+	}
+	return m.MetricRuleRoleArn
+}
+
 // implementsRole reports whether a device entity fills a system role whose
 // id is a device model or a device.
 func implementsRole(dev *tdm.Entity, roleID string) bool {
@@ -264,13 +284,16 @@ func (s *Service) DeploySystemInstance(ctx context.Context, body []byte) (any, e
 		s.setFailed(inst, err)
 		return nil, err
 	}
-	res, err := s.deployer.Deploy(ctx, deploy.Request{Artifact: art, GroupName: inst.groupName, Bucket: inst.bucket})
+	// The deploy runs with the caller's identity, so a missing S3, IoT or
+	// Greengrass permission fails it with that action named [DOC
+	// ug:iot-tg-security-gg].
+	res, err := s.deployerFor(ctx).Deploy(ctx, deploy.Request{Artifact: art, GroupName: inst.groupName, Bucket: inst.bucket})
 	if err != nil {
 		s.setFailed(inst, err)
 		s.log.WarnContext(ctx, "deploy failed", "id", inst.id, "previous_status", prev, "error", err)
 		var ce *deploy.CallError
-		if errors.As(err, &ce) {
-			return nil, invalidRequest("deploying %s failed: %v", inst.id, ce)
+		if errors.As(err, &ce) && isAccessDenied(ce) {
+			return nil, accessDenied("deploying %s failed: %v", inst.id, ce)
 		}
 		return nil, invalidRequest("deploying %s failed: %v", inst.id, err)
 	}
@@ -433,4 +456,10 @@ func (s *Service) GetSystemInstance(ctx context.Context, body []byte) (any, erro
 		desc["flowActionsRoleArn"] = inst.flowRoleArn
 	}
 	return map[string]any{"description": desc}, nil
+}
+
+// isAccessDenied reports whether a deploy call failed for lack of permission.
+func isAccessDenied(ce *deploy.CallError) bool {
+	var ae smithy.APIError
+	return errors.As(ce.Err, &ae) && strings.HasPrefix(ae.ErrorCode(), "AccessDenied")
 }

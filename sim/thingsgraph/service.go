@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iot"
 
 	"github.com/tgsim/tgsim/fakes/awsproto"
@@ -157,6 +158,38 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		out = struct{}{}
 	}
 	awsproto.WriteJSON(w, http.StatusOK, awsproto.JSON11ContentType, out)
+}
+
+// awsConfigFor returns the SDK configuration to act for the caller with:
+// the caller's own credentials when the edge verified them (AWS services
+// that call others on a user's behalf use forward access sessions), else
+// the service's.
+func (s *Service) awsConfigFor(ctx context.Context) aws.Config {
+	cfg := s.opts.AWS.Copy()
+	if c, ok := awsproto.CallerCredentials(ctx); ok {
+		cfg.Credentials = credentials.NewStaticCredentialsProvider(c.AccessKeyID, c.SecretAccessKey, c.SessionToken)
+	}
+	return cfg
+}
+
+// deployerFor returns a Deployer acting as the caller.
+func (s *Service) deployerFor(ctx context.Context) *deploy.Deployer {
+	if _, ok := awsproto.CallerCredentials(ctx); !ok {
+		return s.deployer
+	}
+	return deploy.New(deploy.Options{AWS: s.awsConfigFor(ctx), Endpoint: s.opts.Endpoint, AccountID: s.opts.AccountID, Logger: s.opts.Logger})
+}
+
+// iotFor returns an IoT client acting as the caller.
+func (s *Service) iotFor(ctx context.Context) *iot.Client {
+	if _, ok := awsproto.CallerCredentials(ctx); !ok {
+		return s.iot
+	}
+	return iot.NewFromConfig(s.awsConfigFor(ctx), func(o *iot.Options) {
+		if s.opts.Endpoint != "" {
+			o.BaseEndpoint = aws.String(s.opts.Endpoint)
+		}
+	})
 }
 
 // region returns the request's region, else the default.

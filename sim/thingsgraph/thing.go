@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"regexp"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/iot"
 	iottypes "github.com/aws/aws-sdk-go-v2/service/iot/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/tgsim/tgsim/sim/tdm"
 )
@@ -42,10 +44,15 @@ func (s *Service) AssociateEntityToThing(ctx context.Context, body []byte) (any,
 	if e.Kind != tdm.Kind("DEVICE") && e.Kind != tdm.Kind("DEVICE_MODEL") {
 		return nil, invalidRequest("entity %s is a %s; only a DEVICE or DEVICE_MODEL can be associated with a thing", in.EntityID, e.Kind)
 	}
-	if _, err := s.iot.DescribeThing(ctx, &iot.DescribeThingInput{ThingName: &in.ThingName}); err != nil {
+	// Dependent action iot:DescribeThing [SAR], made as the caller.
+	if _, err := s.iotFor(ctx).DescribeThing(ctx, &iot.DescribeThingInput{ThingName: &in.ThingName}); err != nil {
 		var nf *iottypes.ResourceNotFoundException
 		if errors.As(err, &nf) {
 			return nil, notFound("thing %s does not exist in AWS IoT", in.ThingName)
+		}
+		var ae smithy.APIError
+		if errors.As(err, &ae) && strings.HasPrefix(ae.ErrorCode(), "AccessDenied") {
+			return nil, accessDenied("AssociateEntityToThing needs iot:DescribeThing on the thing: %s", ae.ErrorMessage())
 		}
 		return nil, err
 	}
