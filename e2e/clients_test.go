@@ -46,12 +46,20 @@ func awsCLIs() map[string]string {
 	return out
 }
 
-// awsCLI runs one aws CLI against the harness with its root credentials.
-func awsCLI(ctx context.Context, bin string, h *harness.Harness, args ...string) (stdout, stderr string, code int) {
+// awsCLI runs one aws CLI against the harness, with the root credentials
+// unless creds (access key id, secret[, session token]) are given.
+func awsCLI(ctx context.Context, bin string, h *harness.Harness, creds []string, args ...string) (stdout, stderr string, code int) {
 	id, secret := h.Credentials()
+	token := ""
+	if len(creds) >= 2 {
+		id, secret = creds[0], creds[1]
+	}
+	if len(creds) == 3 {
+		token = creds[2]
+	}
 	cmd := exec.CommandContext(ctx, bin, append([]string{"--endpoint-url", h.URL, "--output", "json"}, args...)...)
 	cmd.Env = append(os.Environ(),
-		"AWS_ACCESS_KEY_ID="+id, "AWS_SECRET_ACCESS_KEY="+secret, "AWS_DEFAULT_REGION="+h.Region(),
+		"AWS_ACCESS_KEY_ID="+id, "AWS_SECRET_ACCESS_KEY="+secret, "AWS_SESSION_TOKEN="+token, "AWS_DEFAULT_REGION="+h.Region(),
 		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=")
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
@@ -137,7 +145,67 @@ var _ = Describe("real clients against tgsim up", Label("clients"), Ordered, fun
 	for _, version := range sortedKeys(clis) {
 		bin := clis[version]
 		Context("with the aws CLI "+version+" ("+bin+")", func() {
-			aws := func(ctx context.Context, args ...string) (string, string, int) { return awsCLI(ctx, bin, h, args...) }
+			aws := func(ctx context.Context, args ...string) (string, string, int) {
+				return awsCLI(ctx, bin, h, nil, args...)
+			}
+			as := func(ctx context.Context, creds []string, args ...string) (string, string, int) {
+				return awsCLI(ctx, bin, h, creds, args...)
+			}
+
+			It("creates IAM users and simulates policies", func(ctx SpecContext) {
+				_, stderr, code := aws(ctx, "iam", "create-user", "--user-name", "cli-user-"+version)
+				Expect(code).To(Equal(0), stderr)
+				out, stderr, code := aws(ctx, "iam", "simulate-custom-policy",
+					"--policy-input-list", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iotthingsgraph:*","Resource":"*"},{"Effect":"Deny","Action":"iotthingsgraph:DeploySystemInstance","Resource":"*"}]}`,
+					"--action-names", "iotthingsgraph:CreateSystemInstance", "iotthingsgraph:DeploySystemInstance", "greengrass:CreateDeployment")
+				Expect(code).To(Equal(0), stderr)
+				var sim struct {
+					EvaluationResults []struct{ EvalActionName, EvalDecision string }
+				}
+				Expect(json.Unmarshal([]byte(out), &sim)).To(Succeed())
+				got := map[string]string{}
+				for _, r := range sim.EvaluationResults {
+					got[r.EvalActionName] = r.EvalDecision
+				}
+				Expect(got).To(Equal(map[string]string{
+					"iotthingsgraph:CreateSystemInstance": "allowed",
+					"iotthingsgraph:DeploySystemInstance": "explicitDeny",
+					"greengrass:CreateDeployment":         "implicitDeny",
+				}))
+			})
+
+			It("assumes a role with a user's keys and acts as the session", func(ctx SpecContext) {
+				user, role := "assumer-"+version, "cli-role-"+version
+				_, stderr, code := aws(ctx, "iam", "create-user", "--user-name", user)
+				Expect(code).To(Equal(0), stderr)
+				out, stderr, code := aws(ctx, "iam", "create-access-key", "--user-name", user)
+				Expect(code).To(Equal(0), stderr)
+				var key struct {
+					AccessKey struct{ AccessKeyId, SecretAccessKey string }
+				}
+				Expect(json.Unmarshal([]byte(out), &key)).To(Succeed())
+				userCreds := []string{key.AccessKey.AccessKeyId, key.AccessKey.SecretAccessKey}
+				trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::000000000000:user/` + user + `"},"Action":"sts:AssumeRole"}]}`
+				_, stderr, code = aws(ctx, "iam", "create-role", "--role-name", role, "--assume-role-policy-document", trust)
+				Expect(code).To(Equal(0), stderr)
+
+				out, stderr, code = as(ctx, userCreds, "sts", "assume-role", "--role-arn", "arn:aws:iam::000000000000:role/"+role, "--role-session-name", "demo")
+				Expect(code).To(Equal(0), stderr)
+				var assumed struct {
+					Credentials struct{ AccessKeyId, SecretAccessKey, SessionToken string }
+				}
+				Expect(json.Unmarshal([]byte(out), &assumed)).To(Succeed())
+				c := assumed.Credentials
+				out, stderr, code = as(ctx, []string{c.AccessKeyId, c.SecretAccessKey, c.SessionToken}, "sts", "get-caller-identity")
+				Expect(code).To(Equal(0), stderr)
+				Expect(out).To(ContainSubstring("arn:aws:sts::000000000000:assumed-role/" + role + "/demo"))
+
+				// The session has no permissions: the role has no policies.
+				_, stderr, code = as(ctx, []string{c.AccessKeyId, c.SecretAccessKey, c.SessionToken}, "iotthingsgraph", "get-upload-status", "--upload-id", "x")
+				Expect(code).NotTo(Equal(0))
+				Expect(stderr).To(ContainSubstring("AccessDeniedException"))
+				Expect(stderr).To(ContainSubstring("assumed-role/" + role + "/demo is not authorized to perform: iotthingsgraph:GetUploadStatus"))
+			})
 
 			It("creates and lists S3 buckets", func(ctx SpecContext) {
 				_, stderr, code := aws(ctx, "s3api", "create-bucket", "--bucket", "cli-bucket-"+version)

@@ -169,8 +169,12 @@ func (e *Edge) serveVerified(w http.ResponseWriter, r *http.Request, scope awspr
 	az := &authorizer{e: e, r: r, caller: caller, service: scope.Service, proto: proto, wire: wireProtocol(scope.Service, proto), region: region}
 	var call awsproto.Call
 	if d, ok := h.(awsproto.Describer); ok {
+		// Describers may need the caller (IAM's "the caller's own user").
+		dr := r.WithContext(awsproto.WithRequestInfo(ctx, awsproto.RequestInfo{Scope: scope, AccountID: e.opts.AccountID, Region: region, Caller: caller}))
 		var err error
-		if call, err = d.Describe(r); err != nil {
+		call, err = d.Describe(dr)
+		r.Body = dr.Body // a describer that read the body left a fresh reader there
+		if err != nil {
 			e.writeErr(w, r, proto, err)
 			return
 		}
