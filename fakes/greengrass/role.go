@@ -30,6 +30,9 @@ func (s *Service) AssociateRoleToGroup(w http.ResponseWriter, r *http.Request, p
 	if err := checkRoleArn(in.RoleArn); err != nil {
 		return err
 	}
+	if err := passRole(r, in.RoleArn); err != nil {
+		return err
+	}
 	ra := RoleAssociation{RoleArn: in.RoleArn, AssociatedAt: s.opts.Now()}
 	if err := s.backend.AssociateRoleToGroup(r.Context(), p["GroupId"], ra); err != nil {
 		return err
@@ -64,6 +67,9 @@ func (s *Service) AssociateServiceRoleToAccount(w http.ResponseWriter, r *http.R
 		return err
 	}
 	if err := checkRoleArn(in.RoleArn); err != nil {
+		return err
+	}
+	if err := passRole(r, in.RoleArn); err != nil {
 		return err
 	}
 	ra := RoleAssociation{RoleArn: in.RoleArn, AssociatedAt: s.opts.Now()}
@@ -134,4 +140,14 @@ func (s *Service) UntagResource(w http.ResponseWriter, r *http.Request, p pathPa
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// passRole checks iam:PassRole: associating a role hands it to Greengrass.
+// [SAR] AssociateRoleToGroup and AssociateServiceRoleToAccount list
+// iam:PassRole as a dependent action; iam:PassedToService is Greengrass's
+// service principal.
+func passRole(r *http.Request, roleArn string) error {
+	ctx := r.Context()
+	return awsproto.AuthorizerFrom(ctx).Authorize(ctx, "iam:PassRole", roleArn,
+		map[string][]string{"iam:PassedToService": {"greengrass.amazonaws.com"}})
 }

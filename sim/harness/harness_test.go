@@ -1,0 +1,91 @@
+package harness_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/greengrass"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/smithy-go"
+
+	"github.com/tgsim/tgsim/sim/harness"
+)
+
+// userConfig creates an IAM user with one inline policy and returns an SDK
+// configuration with its keys.
+func userConfig(t *testing.T, h *harness.Harness, name, policy string) aws.Config {
+	t.Helper()
+	ctx := context.Background()
+	root := iam.NewFromConfig(h.AWS, func(o *iam.Options) { o.BaseEndpoint = aws.String(h.URL) })
+	if _, err := root.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(name)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := root.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String(name), PolicyName: aws.String("p"), PolicyDocument: aws.String(policy)}); err != nil {
+		t.Fatal(err)
+	}
+	key, err := root.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := h.AWS.Copy()
+	cfg.Credentials = credentials.NewStaticCredentialsProvider(aws.ToString(key.AccessKey.AccessKeyId), aws.ToString(key.AccessKey.SecretAccessKey), "")
+	return cfg
+}
+
+func TestGreengrassRoleAssociationNeedsPassRole(t *testing.T) {
+	h, err := harness.Start(harness.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	ctx := context.Background()
+	ep := func(o *greengrass.Options) { o.BaseEndpoint = aws.String(h.URL) }
+	g, err := greengrass.NewFromConfig(h.AWS, ep).CreateGroup(ctx, &greengrass.CreateGroupInput{Name: aws.String("home")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const role = "arn:aws:iam::000000000000:role/GreengrassGroupRole"
+	tests := []struct {
+		name    string
+		policy  string
+		wantErr string // substring of the AccessDenied message; "" = success
+	}{
+		{
+			name:    "greengrass:* without iam:PassRole",
+			policy:  `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"greengrass:*","Resource":"*"}]}`,
+			wantErr: "User: arn:aws:iam::000000000000:user/nopass is not authorized to perform: iam:PassRole on resource: " + role,
+		},
+		{
+			name: "PassRole only to another service",
+			policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"greengrass:*","Resource":"*"},
+			  {"Effect":"Allow","Action":"iam:PassRole","Resource":"*","Condition":{"StringEquals":{"iam:PassedToService":"iotthingsgraph.amazonaws.com"}}}]}`,
+			wantErr: "iam:PassRole",
+		},
+		{
+			name: "PassRole to Greengrass",
+			policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"greengrass:*","Resource":"*"},
+			  {"Effect":"Allow","Action":"iam:PassRole","Resource":"` + role + `","Condition":{"StringEquals":{"iam:PassedToService":"greengrass.amazonaws.com"}}}]}`,
+		},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			user := []string{"nopass", "wrongservice", "canpass"}[i]
+			gg := greengrass.NewFromConfig(userConfig(t, h, user, tt.policy), ep)
+			_, err := gg.AssociateRoleToGroup(ctx, &greengrass.AssociateRoleToGroupInput{GroupId: g.Id, RoleArn: aws.String(role)})
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("AssociateRoleToGroup = %v, want success", err)
+				}
+				return
+			}
+			var ae smithy.APIError
+			if !errors.As(err, &ae) || ae.ErrorCode() != "AccessDeniedException" || !strings.Contains(ae.ErrorMessage(), tt.wantErr) {
+				t.Fatalf("AssociateRoleToGroup = %v, want AccessDeniedException containing %q", err, tt.wantErr)
+			}
+		})
+	}
+}
