@@ -264,10 +264,22 @@ func (d *Deployer) findGroup(ctx context.Context, name string) (*ggtypes.GroupIn
 			}
 		}
 		if token = out.NextToken; aws.ToString(token) == "" {
-			return nil, fmt.Errorf("greengrass group %q does not exist in this account and region", name)
+			return nil, &groupNotFoundError{name: name}
 		}
 	}
 }
+
+// ErrGroupNotFound is matched (errors.Is) by the error Deploy and Undeploy
+// return when the named Greengrass group does not exist.
+var ErrGroupNotFound = errors.New("greengrass group not found")
+
+type groupNotFoundError struct{ name string }
+
+func (e *groupNotFoundError) Error() string {
+	return fmt.Sprintf("greengrass group %q does not exist in this account and region", e.name)
+}
+
+func (e *groupNotFoundError) Is(target error) bool { return target == ErrGroupNotFound }
 
 type thingFacts struct {
 	name, arn, certArn string

@@ -144,3 +144,72 @@ func TestVersionIDs(t *testing.T) {
 		})
 	}
 }
+
+func TestRemoveArtifact(t *testing.T) {
+	user := ggtypes.Function{Id: aws.String("user-fn"), FunctionArn: aws.String("arn:aws:lambda:us-east-1:000000000000:function:Mine:3")}
+	both, _ := mergeRuntime([]ggtypes.Function{user}, fnArn, "s3://b/flow-A.tar.gz")
+	both, _ = mergeRuntime(both, fnArn, "s3://b/flow-B.tar.gz")
+	tests := []struct {
+		name        string
+		in          []ggtypes.Function
+		artifact    string
+		wantIDs     []string
+		wantVar     string
+		wantChanged bool
+		wantDropped bool
+	}{
+		{name: "one of two artifacts", in: both, artifact: "s3://b/flow-A.tar.gz", wantIDs: []string{"user-fn", "tg-runtime"}, wantVar: "s3://b/flow-B.tar.gz", wantChanged: true},
+		{name: "unknown artifact", in: both, artifact: "s3://b/flow-C.tar.gz", wantIDs: []string{"user-fn", "tg-runtime"}, wantVar: "s3://b/flow-A.tar.gz,s3://b/flow-B.tar.gz"},
+		{name: "no artifact", in: both, artifact: "", wantIDs: []string{"user-fn", "tg-runtime"}, wantVar: "s3://b/flow-A.tar.gz,s3://b/flow-B.tar.gz"},
+	}
+	last, _ := removeArtifactChain(both)
+	tests = append(tests, struct {
+		name        string
+		in          []ggtypes.Function
+		artifact    string
+		wantIDs     []string
+		wantVar     string
+		wantChanged bool
+		wantDropped bool
+	}{name: "last artifact drops the runtime", in: last, artifact: "s3://b/flow-B.tar.gz", wantIDs: []string{"user-fn"}, wantChanged: true, wantDropped: true})
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, changed, dropped := removeArtifact(tt.in, tt.artifact)
+			var ids []string
+			var v string
+			for _, f := range got {
+				ids = append(ids, aws.ToString(f.Id))
+				if aws.ToString(f.Id) == "tg-runtime" {
+					v = f.FunctionConfiguration.Environment.Variables[ArtifactsVariable]
+					if !aws.ToBool(f.FunctionConfiguration.Pinned) {
+						t.Error("runtime no longer pinned")
+					}
+				}
+			}
+			if diff := cmp.Diff(tt.wantIDs, ids); diff != "" {
+				t.Errorf("removeArtifact ids mismatch (-want +got):\n%s", diff)
+			}
+			if v != tt.wantVar || changed != tt.wantChanged || dropped != tt.wantDropped {
+				t.Errorf("removeArtifact = %s %q changed=%v dropped=%v, want %q changed=%v dropped=%v", ArtifactsVariable, v, changed, dropped, tt.wantVar, tt.wantChanged, tt.wantDropped)
+			}
+		})
+	}
+}
+
+// removeArtifactChain removes flow-A, leaving only flow-B.
+func removeArtifactChain(fns []ggtypes.Function) ([]ggtypes.Function, bool) {
+	out, changed, _ := removeArtifact(fns, "s3://b/flow-A.tar.gz")
+	return out, changed
+}
+
+func TestRemoveByPrefix(t *testing.T) {
+	in := []ggtypes.Subscription{{Id: aws.String("mine")}, {Id: aws.String("tg-x-1")}, {Id: aws.String("tg-y-1")}, {Id: aws.String("tg-x-2")}}
+	got, n := removeByPrefix(in, "tg-x-", func(s ggtypes.Subscription) string { return aws.ToString(s.Id) })
+	var ids []string
+	for _, s := range got {
+		ids = append(ids, aws.ToString(s.Id))
+	}
+	if diff := cmp.Diff([]string{"mine", "tg-y-1"}, ids); diff != "" || n != 2 {
+		t.Errorf("removeByPrefix = %v (removed %d), want [mine tg-y-1] (removed 2); diff:\n%s", ids, n, diff)
+	}
+}

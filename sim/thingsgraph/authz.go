@@ -53,6 +53,11 @@ func PolicyARN(region, account, typ, urnOrArn string) string {
 
 // Describe maps a request to its IAM action, resource and condition keys.
 func (s *Service) Describe(r *http.Request) (awsproto.Call, error) {
+	if r.URL.Path == ExecutionsPath {
+		// Divergence: tgsim's internal execution report route; any
+		// authenticated caller (the core's runtime) may use it.
+		return awsproto.Call{Operation: "ReportFlowExecutions", NoAuthorization: true}, nil
+	}
 	op, err := awsproto.Target(r, TargetPrefix)
 	if err != nil {
 		return awsproto.Call{}, err
@@ -99,19 +104,4 @@ func (s *Service) Describe(r *http.Request) (awsproto.Call, error) {
 		}
 	}
 	return call, nil
-}
-
-// instanceTags returns a system instance's tags, found by URN or by ARN.
-func (s *Service) instanceTags(idOrArn string) map[string]string {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	out := map[string]string{}
-	for _, inst := range s.instances {
-		if tdm.SameURN(inst.id, idOrArn) || strings.HasSuffix(idOrArn, "#"+inst.name) {
-			for _, t := range inst.tags {
-				out[t.Key] = t.Value
-			}
-		}
-	}
-	return out
 }

@@ -38,3 +38,7 @@ func accessDenied(format string, args ...any) error {
 func inUse(format string, args ...any) error {
 	return awsproto.NewError(http.StatusBadRequest, codeInUse, format, args...)
 }
+
+func limitExceeded(format string, args ...any) error {
+	return awsproto.NewError(http.StatusBadRequest, codeLimitExceeded, format, args...)
+}

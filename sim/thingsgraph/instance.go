@@ -18,12 +18,18 @@ import (
 
 // Deployment statuses [API SystemInstanceDeploymentStatus].
 const (
-	statusNotDeployed      = "NOT_DEPLOYED"
-	statusBootstrap        = "BOOTSTRAP"
-	statusDeployInProgress = "DEPLOY_IN_PROGRESS"
-	statusDeployed         = "DEPLOYED_IN_TARGET"
-	statusFailed           = "FAILED"
+	statusNotDeployed        = "NOT_DEPLOYED"
+	statusBootstrap          = "BOOTSTRAP"
+	statusDeployInProgress   = "DEPLOY_IN_PROGRESS"
+	statusDeployed           = "DEPLOYED_IN_TARGET"
+	statusUndeployInProgress = "UNDEPLOY_IN_PROGRESS"
+	statusFailed             = "FAILED"
+	statusPendingDelete      = "PENDING_DELETE"
+	statusDeletedInTarget    = "DELETED_IN_TARGET"
 )
+
+var instanceStatuses = map[string]bool{statusNotDeployed: true, statusBootstrap: true, statusDeployInProgress: true, statusDeployed: true,
+	statusUndeployInProgress: true, statusFailed: true, statusPendingDelete: true, statusDeletedInTarget: true}
 
 type instance struct {
 	id, name, text     string
@@ -33,14 +39,15 @@ type instance struct {
 	bucket             string
 	flowRoleArn        string
 	metrics            *metricsConfiguration
-	tags               []tag
+	tags               map[string]string
 	status             string
 	created, updated   time.Time
 	nsVersion          int64
 	deps               []dependencyRevision
 	ggGroupID          string
 	ggGroupVersionID   string
-	ggDeploymentID     string
+	ggDeploymentID     string // the latest Greengrass deployment (deploy or undeploy)
+	artifactURL        string // s3://bucket/key listed in the runtime's TG_ARTIFACTS
 	lastError          string
 	things             map[string]string // bound thing → device URN
 	systemID           string
@@ -80,6 +87,9 @@ func (s *Service) CreateSystemInstance(ctx context.Context, body []byte) (any, e
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
+	if in.Definition == nil {
+		return nil, invalidRequest("definition is required")
+	}
 	switch in.Target {
 	case "GREENGRASS":
 		if in.GreengrassGroupName == "" {
@@ -97,8 +107,14 @@ func (s *Service) CreateSystemInstance(ctx context.Context, body []byte) (any, e
 	default:
 		return nil, invalidRequest("target %q is not one of GREENGRASS, CLOUD", in.Target)
 	}
-	if r := in.FlowActionsRoleArn; r != "" && (len(r) < 20 || len(r) > 2048) {
-		return nil, invalidRequest("flowActionsRoleArn must be 20-2048 characters, found %d", len(r))
+	if err := validateRoleArn("flowActionsRoleArn", in.FlowActionsRoleArn); err != nil {
+		return nil, err
+	}
+	if err := validateRoleArn("metricsConfiguration.metricRuleRoleArn", metricRole(in.MetricsConfiguration)); err != nil {
+		return nil, err
+	}
+	if err := validateTags("tags", in.Tags); err != nil {
+		return nil, err
 	}
 	// Handing a role to Things Graph needs iam:PassRole on it.
 	// [SAR] iam:PassedToService is the service the role is passed to.
@@ -110,19 +126,8 @@ func (s *Service) CreateSystemInstance(ctx context.Context, body []byte) (any, e
 			return nil, err
 		}
 	}
-	if len(in.Tags) > 50 {
-		return nil, invalidRequest("tags: %d tags; the maximum is 50", len(in.Tags))
-	}
-	for i, t := range in.Tags {
-		if len(t.Key) < 1 || len(t.Key) > 128 || len(t.Value) > 256 {
-			return nil, invalidRequest("tags[%d]: key must be 1-128 and value 0-256 characters", i)
-		}
-	}
-	set, ent, err := parseOne(in.Definition, tdm.Kind("DEPLOYMENT"))
+	set, ent, err := parseOne(in.Definition, tdm.KindDeployment, accountNamespaceName(s.region(ctx), s.account(ctx)))
 	if err != nil {
-		return nil, err
-	}
-	if err := s.checkOwnNamespace(ctx, ent); err != nil {
 		return nil, err
 	}
 	dep := set.Deployments[tdm.Key(ent.ID)]
@@ -130,19 +135,19 @@ func (s *Service) CreateSystemInstance(ctx context.Context, body []byte) (any, e
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	key := tdm.Key(ent.ID)
+	s.finalizeDeleteLocked(key)
 	if s.instances[key] != nil {
 		return nil, alreadyExists("%s already exists", ent.ID)
 	}
-	acct := s.accounts[accountNamespaceName(s.region(ctx), s.account(ctx))]
+	if s.opts.MaxSystemInstances > 0 && len(s.instances) >= s.opts.MaxSystemInstances {
+		return nil, limitExceeded("the account has %d system instances; the configured limit is %d", len(s.instances), s.opts.MaxSystemInstances)
+	}
+	acct := s.accountLocked(ctx).latest()
 	sysT := s.systems[tdm.Key(dep.SystemID)]
 	if sysT == nil {
 		return nil, invalidRequest("%s: %s: system %s does not exist; create it with CreateSystemTemplate", dep.Pos, ent.ID, dep.SystemID)
 	}
-	sysSet, _, err := parseOne(&definitionDocument{Language: "GRAPHQL", Text: sysT.text}, tdm.Kind("SYSTEM"))
-	if err != nil {
-		return nil, fmt.Errorf("stored system %s: %w", dep.SystemID, err)
-	}
-	sys := sysSet.Systems[tdm.Key(dep.SystemID)]
+	sys := sysT.latest().set.Systems[tdm.Key(dep.SystemID)]
 	resolve := s.resolverLocked(acct)
 	bound := map[string]string{}
 	for _, b := range dep.Bindings {
@@ -179,16 +184,9 @@ func (s *Service) CreateSystemInstance(ctx context.Context, body []byte) (any, e
 			problems = append(problems, fmt.Sprintf("%s: binding %s: system %s has no device role %q", dep.Pos, b.Role, sys.ID, b.Role))
 		}
 	}
-	flowsByRole := map[string]string{}
-	deps := []dependencyRevision{{ID: sysT.id, RevisionNumber: sysT.revision}}
-	for _, w := range sys.Workflows {
-		ft := s.flows[tdm.Key(w.ID)]
-		if ft == nil {
-			problems = append(problems, fmt.Sprintf("%s: flow %s of system %s does not exist", dep.Pos, w.ID, sys.ID))
-			continue
-		}
-		flowsByRole[w.Name] = ft.id
-		deps = append(deps, dependencyRevision{ID: ft.id, RevisionNumber: ft.revision})
+	flowsByRole, deps, flowProblems := s.systemFlowsLocked(sysT)
+	for _, p := range flowProblems {
+		problems = append(problems, fmt.Sprintf("%s: %s", dep.Pos, p))
 	}
 	if len(problems) > 0 {
 		return nil, invalidRequest("%s", strings.Join(problems, "; "))
@@ -197,12 +195,40 @@ func (s *Service) CreateSystemInstance(ctx context.Context, body []byte) (any, e
 	inst := &instance{
 		id: ent.ID, name: ent.Name, text: in.Definition.Text, deployment: dep, target: in.Target,
 		groupName: in.GreengrassGroupName, bucket: in.S3BucketName, flowRoleArn: in.FlowActionsRoleArn,
-		metrics: in.MetricsConfiguration, tags: in.Tags, status: statusNotDeployed, created: now, updated: now,
+		metrics: in.MetricsConfiguration, tags: map[string]string{}, status: statusNotDeployed, created: now, updated: now,
 		nsVersion: nsVersion(acct), deps: deps, things: things, systemID: sys.ID, systemFlowsByRoles: flowsByRole,
+	}
+	for _, t := range in.Tags {
+		inst.tags[t.Key] = t.Value
 	}
 	s.instances[key] = inst
 	s.log.InfoContext(ctx, "system instance created", "id", inst.id, "target", inst.target)
 	return map[string]any{"summary": s.instanceSummary(ctx, inst)}, nil
+}
+
+// systemFlowsLocked resolves the flows of a system's latest revision.
+// s.mu held.
+func (s *Service) systemFlowsLocked(sysT *template) (byRole map[string]string, deps []dependencyRevision, problems []string) {
+	sys := sysT.latest().set.Systems[tdm.Key(sysT.id)]
+	byRole = map[string]string{}
+	deps = []dependencyRevision{{ID: sysT.id, RevisionNumber: sysT.latest().number}}
+	for _, w := range sys.Workflows {
+		ft := s.flows[tdm.Key(w.ID)]
+		if ft == nil {
+			problems = append(problems, fmt.Sprintf("flow %s of system %s does not exist", w.ID, sys.ID))
+			continue
+		}
+		byRole[w.Name] = ft.id
+		deps = append(deps, dependencyRevision{ID: ft.id, RevisionNumber: ft.latest().number})
+	}
+	return byRole, deps, problems
+}
+
+func nsVersion(n *snapshot) int64 {
+	if n == nil {
+		return 0
+	}
+	return n.version
 }
 
 func metricRole(m *metricsConfiguration) string {
@@ -240,22 +266,37 @@ func (s *Service) instanceSummary(ctx context.Context, in *instance) map[string]
 	return m
 }
 
-func idInput(body []byte) (string, error) {
-	var in struct {
-		ID string `json:"id"`
+// setStatusLocked moves an instance; updatedAt changes on every
+// transition [INF spec §4.5]. s.mu held.
+func (s *Service) setStatusLocked(inst *instance, status string) {
+	inst.status, inst.updated = status, s.opts.Now()
+}
+
+// finalizeDeleteLocked removes an instance that is PENDING_DELETE, with its
+// executions. s.mu held (write).
+func (s *Service) finalizeDeleteLocked(key string) {
+	inst := s.instances[key]
+	if inst == nil || inst.status != statusPendingDelete {
+		return
 	}
-	if err := decode(body, &in); err != nil {
-		return "", err
-	}
-	// The model marks no member required, the API Reference marks id
-	// required: reject a missing id [spec §3.3 note].
-	return in.ID, validateURN("id", in.ID)
+	delete(s.instances, key)
+	s.dropExecutionsLocked(key)
+}
+
+// lookupInstance returns the instance with id, finishing a pending
+// deletion first (a deleted instance is gone).
+func (s *Service) lookupInstance(id string) *instance {
+	key := tdm.Key(id)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.finalizeDeleteLocked(key)
+	return s.instances[key]
 }
 
 // DeploySystemInstance deploys a flow configuration to its target.
 // AWS: DeploySystemInstance.
 func (s *Service) DeploySystemInstance(ctx context.Context, body []byte) (any, error) {
-	id, err := idInput(body)
+	id, err := requiredID(body)
 	if err != nil {
 		return nil, err
 	}
@@ -266,7 +307,7 @@ func (s *Service) DeploySystemInstance(ctx context.Context, body []byte) (any, e
 		return nil, notFound("system instance %s not found", id)
 	}
 	switch inst.status {
-	case statusNotDeployed, statusFailed, statusDeployed, "DELETED_IN_TARGET":
+	case statusNotDeployed, statusFailed, statusDeployed, statusDeletedInTarget:
 	default:
 		st := inst.status
 		s.mu.Unlock()
@@ -274,16 +315,18 @@ func (s *Service) DeploySystemInstance(ctx context.Context, body []byte) (any, e
 	}
 	if inst.target != "GREENGRASS" {
 		s.mu.Unlock()
-		return nil, invalidRequest("target %s is not implemented by this tgsim version yet; deploy to GREENGRASS", inst.target)
+		return nil, invalidRequest("CLOUD deployment is not implemented by this tgsim version yet; deploy to GREENGRASS")
 	}
+	// A deprecated or deleted system or flow cannot be deployed
+	// [DOC ug:iot-tg-lifecycle]; the instance's status does not change.
 	art, err := s.artifactLocked(ctx, inst)
-	prev := inst.status
-	inst.status, inst.updated = statusDeployInProgress, s.opts.Now()
-	s.mu.Unlock()
 	if err != nil {
-		s.setFailed(inst, err)
+		s.mu.Unlock()
 		return nil, err
 	}
+	prev := inst.status
+	s.setStatusLocked(inst, statusDeployInProgress)
+	s.mu.Unlock()
 	// The deploy runs with the caller's identity, so a missing S3, IoT or
 	// Greengrass permission fails it with that action named [DOC
 	// ug:iot-tg-security-gg].
@@ -291,50 +334,162 @@ func (s *Service) DeploySystemInstance(ctx context.Context, body []byte) (any, e
 	if err != nil {
 		s.setFailed(inst, err)
 		s.log.WarnContext(ctx, "deploy failed", "id", inst.id, "previous_status", prev, "error", err)
-		var ce *deploy.CallError
-		if errors.As(err, &ce) && isAccessDenied(ce) {
-			return nil, accessDenied("deploying %s failed: %v", inst.id, ce)
-		}
-		return nil, invalidRequest("deploying %s failed: %v", inst.id, err)
+		return nil, deployError("deploying", inst.id, err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	inst.status = statusDeployInProgress
+	st := statusDeployInProgress
 	if res.FirstDeployment {
-		inst.status = statusBootstrap
+		st = statusBootstrap
 	}
+	s.setStatusLocked(inst, st)
 	inst.ggGroupID, inst.ggGroupVersionID, inst.ggDeploymentID = res.GroupID, res.GroupVersionID, res.DeploymentID
-	inst.updated, inst.lastError = s.opts.Now(), ""
+	inst.artifactURL, inst.lastError = res.ArtifactURL(), ""
 	return map[string]any{"summary": s.instanceSummary(ctx, inst), "greengrassDeploymentId": res.DeploymentID}, nil
+}
+
+// deployError turns a failed deploy or undeploy into the API's error.
+func deployError(verb, id string, err error) error {
+	var ce *deploy.CallError
+	if errors.As(err, &ce) && isAccessDenied(ce) {
+		return accessDenied("%s %s failed: %v", verb, id, ce)
+	}
+	return invalidRequest("%s %s failed: %v", verb, id, err)
 }
 
 func (s *Service) setFailed(inst *instance, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	inst.status, inst.updated, inst.lastError = statusFailed, s.opts.Now(), err.Error()
+	s.setStatusLocked(inst, statusFailed)
+	inst.lastError = err.Error()
 }
 
-// artifactLocked builds the flow configuration's dependency closure as of
-// now [DOC ug:iot-tg-lifecycle: deployments are snapshots]. s.mu held.
+// UndeploySystemInstance removes a flow configuration from its Greengrass
+// group (its subscriptions, devices and artifact; the runtime function
+// when no other configuration is left) with a new group version deployed
+// as the caller. The instance is UNDEPLOY_IN_PROGRESS until Greengrass
+// reports the deployment's outcome. AWS: UndeploySystemInstance.
+func (s *Service) UndeploySystemInstance(ctx context.Context, body []byte) (any, error) {
+	id, err := requiredID(body)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	inst := s.instances[tdm.Key(id)]
+	if inst == nil {
+		s.mu.Unlock()
+		return nil, notFound("system instance %s not found", id)
+	}
+	switch inst.status {
+	case statusDeployed, statusFailed:
+	case statusNotDeployed, statusDeletedInTarget:
+		st := inst.status
+		s.mu.Unlock()
+		return nil, inUse("system instance %s is %s; there is nothing to undeploy", id, st)
+	default:
+		st := inst.status
+		s.mu.Unlock()
+		return nil, inUse("system instance %s is %s; wait until it settles", id, st)
+	}
+	s.setStatusLocked(inst, statusUndeployInProgress)
+	req := deploy.UndeployRequest{DeploymentID: inst.id, GroupName: inst.groupName, Artifact: inst.artifactURL}
+	// Two configurations whose first flows share a name in one bucket share
+	// an artifact entry (flow.ObjectKey): keep it while another one uses it.
+	for _, other := range s.instances {
+		if other != inst && other.groupName == inst.groupName && other.artifactURL == inst.artifactURL && other.ggDeploymentID != "" &&
+			other.status != statusDeletedInTarget && other.status != statusNotDeployed && other.status != statusPendingDelete {
+			req.Artifact = ""
+		}
+	}
+	s.mu.Unlock()
+
+	res, err := s.deployerFor(ctx).Undeploy(ctx, req)
+	if errors.Is(err, deploy.ErrGroupNotFound) {
+		// Nothing left to clean: the group is gone (or never existed).
+		res, err = &deploy.UndeployResult{}, nil
+	}
+	if err != nil {
+		s.setFailed(inst, err)
+		s.log.WarnContext(ctx, "undeploy failed", "id", inst.id, "error", err)
+		return nil, deployError("undeploying", inst.id, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// An empty DeploymentID means the group held nothing of this
+	// configuration: the next refresh completes the undeploy.
+	inst.ggDeploymentID = res.DeploymentID
+	if res.GroupVersionID != "" {
+		inst.ggGroupVersionID = res.GroupVersionID
+	}
+	inst.lastError = ""
+	out := map[string]any{"summary": s.instanceSummary(ctx, inst)}
+	s.log.InfoContext(ctx, "system instance undeploying", "id", inst.id, "greengrass_deployment", res.DeploymentID)
+	return out, nil
+}
+
+// DeleteSystemInstance deletes an instance that was never deployed or has
+// been undeployed (NOT_DEPLOYED, DELETED_IN_TARGET); any other status is
+// ResourceInUseException [API; INF spec §4.5]. The instance becomes
+// PENDING_DELETE and is gone at the next GetSystemInstance,
+// SearchSystemInstances or CreateSystemInstance of its id (which may be
+// reused). The model lists no ResourceNotFoundException here, so an unknown
+// id is InvalidRequestException. AWS: DeleteSystemInstance.
+func (s *Service) DeleteSystemInstance(ctx context.Context, body []byte) (any, error) {
+	id, err := requiredID(body)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	inst := s.instances[tdm.Key(id)]
+	if inst == nil {
+		return nil, invalidRequest("system instance %s does not exist", id)
+	}
+	switch inst.status {
+	case statusNotDeployed, statusDeletedInTarget:
+	case statusDeployed, statusFailed:
+		return nil, inUse("system instance %s is %s; undeploy it first", id, inst.status)
+	default:
+		return nil, inUse("system instance %s is %s; wait until it settles", id, inst.status)
+	}
+	s.setStatusLocked(inst, statusPendingDelete)
+	s.log.InfoContext(ctx, "system instance deleted", "id", inst.id)
+	return struct{}{}, nil
+}
+
+// artifactLocked builds the flow configuration's dependency closure from
+// the latest revisions of its system and flows [DOC ug:iot-tg-lifecycle:
+// deployments are snapshots], refusing deprecated or deleted ones, and
+// records the revisions used. s.mu held.
 func (s *Service) artifactLocked(ctx context.Context, inst *instance) (*flow.Artifact, error) {
-	acct := s.accounts[accountNamespaceName(s.region(ctx), s.account(ctx))]
+	sysT := s.systems[tdm.Key(inst.systemID)]
+	if sysT == nil {
+		return nil, invalidRequest("system %s of %s no longer exists", inst.systemID, inst.id)
+	}
+	if sysT.deprecated {
+		return nil, invalidRequest("system %s of %s is deprecated and cannot be deployed", sysT.id, inst.id)
+	}
+	byRole, deps, problems := s.systemFlowsLocked(sysT)
+	if len(problems) > 0 {
+		return nil, invalidRequest("%s cannot be deployed: %s", inst.id, strings.Join(problems, "; "))
+	}
+	for _, role := range sortedKeys(byRole) {
+		if ft := s.flows[tdm.Key(byRole[role])]; ft.deprecated {
+			return nil, invalidRequest("flow %s of %s is deprecated and cannot be deployed", ft.id, inst.id)
+		}
+	}
+	acct := s.accountLocked(ctx).latest()
 	resolve := s.resolverLocked(acct)
+	inst.systemFlowsByRoles, inst.deps, inst.nsVersion = byRole, deps, nsVersion(acct)
 	art := &flow.Artifact{Manifest: flow.Manifest{
 		DeploymentID: inst.id, SystemID: inst.systemID, Target: inst.target, Region: s.region(ctx), AccountID: s.account(ctx),
 		NamespaceVersion: inst.nsVersion, Things: inst.things, CreatedAt: s.opts.Now(),
 	}}
 	art.Documents = append(art.Documents, flow.Document{Name: "deployment.graphql", Text: inst.text})
-	sysT := s.systems[tdm.Key(inst.systemID)]
-	if sysT == nil {
-		return nil, invalidRequest("system %s of %s no longer exists", inst.systemID, inst.id)
-	}
-	art.Documents = append(art.Documents, flow.Document{Name: "system.graphql", Text: sysT.text})
-	for _, role := range sortedKeys(inst.systemFlowsByRoles) {
-		ft := s.flows[tdm.Key(inst.systemFlowsByRoles[role])]
-		if ft == nil {
-			return nil, invalidRequest("flow %s of %s no longer exists", inst.systemFlowsByRoles[role], inst.id)
-		}
-		art.Documents = append(art.Documents, flow.Document{Name: "flow-" + ft.name + ".graphql", Text: ft.text})
+	art.Documents = append(art.Documents, flow.Document{Name: "system.graphql", Text: sysT.latest().text})
+	for _, role := range sortedKeys(byRole) {
+		ft := s.flows[tdm.Key(byRole[role])]
+		art.Documents = append(art.Documents, flow.Document{Name: "flow-" + ft.name + ".graphql", Text: ft.latest().text})
 	}
 	// Entities: every bound device and everything it refers to, transitively.
 	seen := map[string]bool{}
@@ -347,7 +502,7 @@ func (s *Service) artifactLocked(ctx context.Context, inst *instance) (*flow.Art
 		}
 		seen[key] = true
 		e := resolve(key)
-		if e == nil || e.Kind == tdm.Kind("FLOW") || e.Kind == tdm.Kind("SYSTEM") {
+		if e == nil || e.Kind == tdm.KindFlow || e.Kind == tdm.KindSystem {
 			return
 		}
 		texts = append(texts, e.Text)
@@ -399,44 +554,67 @@ func referencedURNs(d *tdm.Definition) []string {
 			fields(f.Fields)
 		}
 	}
+	if d == nil {
+		return nil
+	}
 	dirs(d.Directives)
 	fields(d.Fields)
 	return out
 }
 
+// refresh brings an in-progress instance's status up to date from
+// Greengrass (GetDeploymentStatus of its latest deployment):
+// BOOTSTRAP → DEPLOY_IN_PROGRESS once Greengrass has the deployment,
+// BOOTSTRAP/DEPLOY_IN_PROGRESS → DEPLOYED_IN_TARGET on Success,
+// UNDEPLOY_IN_PROGRESS → DELETED_IN_TARGET on Success, FAILED on Failure.
+func (s *Service) refresh(ctx context.Context, inst *instance) error {
+	s.mu.RLock()
+	groupID, depID, status := inst.ggGroupID, inst.ggDeploymentID, inst.status
+	s.mu.RUnlock()
+	switch status {
+	case statusBootstrap, statusDeployInProgress, statusUndeployInProgress:
+	default:
+		return nil
+	}
+	var gs, msg string
+	if depID != "" {
+		var err error
+		if gs, msg, err = s.deployer.DeploymentStatus(ctx, groupID, depID); err != nil {
+			return err
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if inst.ggDeploymentID != depID || inst.status != status {
+		return nil // another request moved it meanwhile
+	}
+	switch {
+	case status == statusUndeployInProgress && (depID == "" || gs == "Success"):
+		s.setStatusLocked(inst, statusDeletedInTarget)
+	case gs == "Success":
+		s.setStatusLocked(inst, statusDeployed)
+	case gs == "Failure":
+		s.setStatusLocked(inst, statusFailed)
+		inst.lastError = msg
+	case status == statusBootstrap && depID != "":
+		s.setStatusLocked(inst, statusDeployInProgress)
+	}
+	return nil
+}
+
 // GetSystemInstance describes a flow configuration, first bringing an
-// in-progress deployment's status up to date from Greengrass.
-// AWS: GetSystemInstance.
+// in-progress status up to date from Greengrass. AWS: GetSystemInstance.
 func (s *Service) GetSystemInstance(ctx context.Context, body []byte) (any, error) {
-	id, err := idInput(body)
+	id, err := requiredID(body)
 	if err != nil {
 		return nil, err
 	}
-	s.mu.RLock()
-	inst := s.instances[tdm.Key(id)]
-	var groupID, depID, status string
-	if inst != nil {
-		groupID, depID, status = inst.ggGroupID, inst.ggDeploymentID, inst.status
-	}
-	s.mu.RUnlock()
+	inst := s.lookupInstance(id)
 	if inst == nil {
 		return nil, notFound("system instance %s not found", id)
 	}
-	if (status == statusBootstrap || status == statusDeployInProgress) && depID != "" {
-		gs, msg, err := s.deployer.DeploymentStatus(ctx, groupID, depID)
-		if err != nil {
-			return nil, err
-		}
-		s.mu.Lock()
-		if inst.ggDeploymentID == depID && (inst.status == statusBootstrap || inst.status == statusDeployInProgress) {
-			switch gs {
-			case "Success":
-				inst.status, inst.updated = statusDeployed, s.opts.Now()
-			case "Failure":
-				inst.status, inst.updated, inst.lastError = statusFailed, s.opts.Now(), msg
-			}
-		}
-		s.mu.Unlock()
+	if err := s.refresh(ctx, inst); err != nil {
+		return nil, err
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -456,6 +634,84 @@ func (s *Service) GetSystemInstance(ctx context.Context, body []byte) (any, erro
 		desc["flowActionsRoleArn"] = inst.flowRoleArn
 	}
 	return map[string]any{"description": desc}, nil
+}
+
+type instanceFilter struct {
+	Name  string   `json:"name"`
+	Value []string `json:"value"`
+}
+
+// SearchSystemInstances lists the account's instances, ordered by id.
+// Filters SYSTEM_TEMPLATE_ID, STATUS, GREENGRASS_GROUP_NAME combine with
+// AND, values with OR [INF spec §8]. Statuses are as last observed: the
+// search does not ask Greengrass (GetSystemInstance does).
+// AWS: SearchSystemInstances.
+func (s *Service) SearchSystemInstances(ctx context.Context, body []byte) (any, error) {
+	var in struct {
+		Filters    []instanceFilter `json:"filters"`
+		NextToken  *string          `json:"nextToken"`
+		MaxResults *int64           `json:"maxResults"`
+	}
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	for i, f := range in.Filters {
+		switch f.Name {
+		case "SYSTEM_TEMPLATE_ID":
+			for j, v := range f.Value {
+				if err := checkURN("filters["+itoa(i)+"].value["+itoa(j)+"]", v); err != nil {
+					return nil, err
+				}
+			}
+		case "STATUS":
+			for j, v := range f.Value {
+				if !instanceStatuses[v] {
+					return nil, invalidRequest("filters[%d].value[%d] %q is not a SystemInstanceDeploymentStatus", i, j, v)
+				}
+			}
+		case "GREENGRASS_GROUP_NAME":
+		default:
+			return nil, invalidRequest("filters[%d].name %q is not one of SYSTEM_TEMPLATE_ID, STATUS, GREENGRASS_GROUP_NAME", i, f.Name)
+		}
+	}
+	q := newPageQuery("SearchSystemInstances", in.Filters)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var found []*instance
+	for _, k := range sortedKeys(s.instances) {
+		s.finalizeDeleteLocked(k)
+		inst := s.instances[k]
+		if inst == nil {
+			continue
+		}
+		ok := true
+		for _, f := range in.Filters {
+			match := false
+			for _, v := range f.Value {
+				switch f.Name {
+				case "SYSTEM_TEMPLATE_ID":
+					match = match || tdm.SameURN(inst.systemID, v)
+				case "STATUS":
+					match = match || inst.status == v
+				case "GREENGRASS_GROUP_NAME":
+					match = match || inst.groupName == v
+				}
+			}
+			ok = ok && match
+		}
+		if ok {
+			found = append(found, inst)
+		}
+	}
+	from, to, next, err := q.page(len(found), in.NextToken, in.MaxResults)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]map[string]any, 0, to-from)
+	for _, inst := range found[from:to] {
+		out = append(out, s.instanceSummary(ctx, inst))
+	}
+	return pageOut(map[string]any{"summaries": out}, next), nil
 }
 
 // isAccessDenied reports whether a deploy call failed for lack of permission.

@@ -38,6 +38,11 @@ type Options struct {
 	Logger   *slog.Logger
 	Now      func() time.Time
 	NewID    func() string
+	// MaxFlowTemplates and MaxSystemInstances make CreateFlowTemplate and
+	// CreateSystemInstance answer LimitExceededException at that many; AWS
+	// never published its figures [INF spec §7]. Zero is unlimited.
+	MaxFlowTemplates   int
+	MaxSystemInstances int
 }
 
 // Service is the Things Graph API as an http.Handler.
@@ -56,6 +61,10 @@ type Service struct {
 	flows     map[string]*template         // by Key(id)
 	systems   map[string]*template
 	instances map[string]*instance
+	deletions map[string]*deletion // by namespace name: the last DeleteNamespace
+
+	execByID        map[string]*execution
+	execsByInstance map[string][]*execution // by Key(instance id), ascending createdAt
 }
 
 // New builds the service and loads the public namespace.
@@ -85,6 +94,10 @@ func New(opts Options) (*Service, error) {
 		flows:     map[string]*template{},
 		systems:   map[string]*template{},
 		instances: map[string]*instance{},
+		deletions: map[string]*deletion{},
+
+		execByID:        map[string]*execution{},
+		execsByInstance: map[string][]*execution{},
 	}
 	s.iot = iot.NewFromConfig(opts.AWS, func(o *iot.Options) {
 		if opts.Endpoint != "" {
@@ -97,14 +110,41 @@ func New(opts Options) (*Service, error) {
 	}
 	s.public = pub
 	s.ops = map[string]func(context.Context, []byte) (any, error){
-		"UploadEntityDefinitions": s.UploadEntityDefinitions,
-		"GetUploadStatus":         s.GetUploadStatus,
-		"AssociateEntityToThing":  s.AssociateEntityToThing,
-		"CreateFlowTemplate":      s.CreateFlowTemplate,
-		"CreateSystemTemplate":    s.CreateSystemTemplate,
-		"CreateSystemInstance":    s.CreateSystemInstance,
-		"DeploySystemInstance":    s.DeploySystemInstance,
-		"GetSystemInstance":       s.GetSystemInstance,
+		"AssociateEntityToThing":     s.AssociateEntityToThing,
+		"CreateFlowTemplate":         s.CreateFlowTemplate,
+		"CreateSystemInstance":       s.CreateSystemInstance,
+		"CreateSystemTemplate":       s.CreateSystemTemplate,
+		"DeleteFlowTemplate":         s.DeleteFlowTemplate,
+		"DeleteNamespace":            s.DeleteNamespace,
+		"DeleteSystemInstance":       s.DeleteSystemInstance,
+		"DeleteSystemTemplate":       s.DeleteSystemTemplate,
+		"DeploySystemInstance":       s.DeploySystemInstance,
+		"DeprecateFlowTemplate":      s.DeprecateFlowTemplate,
+		"DeprecateSystemTemplate":    s.DeprecateSystemTemplate,
+		"DescribeNamespace":          s.DescribeNamespace,
+		"DissociateEntityFromThing":  s.DissociateEntityFromThing,
+		"GetEntities":                s.GetEntities,
+		"GetFlowTemplate":            s.GetFlowTemplate,
+		"GetFlowTemplateRevisions":   s.GetFlowTemplateRevisions,
+		"GetNamespaceDeletionStatus": s.GetNamespaceDeletionStatus,
+		"GetSystemInstance":          s.GetSystemInstance,
+		"GetSystemTemplate":          s.GetSystemTemplate,
+		"GetSystemTemplateRevisions": s.GetSystemTemplateRevisions,
+		"GetUploadStatus":            s.GetUploadStatus,
+		"ListFlowExecutionMessages":  s.ListFlowExecutionMessages,
+		"ListTagsForResource":        s.ListTagsForResource,
+		"SearchEntities":             s.SearchEntities,
+		"SearchFlowExecutions":       s.SearchFlowExecutions,
+		"SearchFlowTemplates":        s.SearchFlowTemplates,
+		"SearchSystemInstances":      s.SearchSystemInstances,
+		"SearchSystemTemplates":      s.SearchSystemTemplates,
+		"SearchThings":               s.SearchThings,
+		"TagResource":                s.TagResource,
+		"UndeploySystemInstance":     s.UndeploySystemInstance,
+		"UntagResource":              s.UntagResource,
+		"UpdateFlowTemplate":         s.UpdateFlowTemplate,
+		"UpdateSystemTemplate":       s.UpdateSystemTemplate,
+		"UploadEntityDefinitions":    s.UploadEntityDefinitions,
 	}
 	return s, nil
 }
@@ -123,6 +163,11 @@ UndeploySystemInstance UntagResource UpdateFlowTemplate UpdateSystemTemplate Upl
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	errOpts := awsproto.JSONErrorOptions{InternalCode: codeInternalFailure, ContentType: awsproto.JSON11ContentType, Logger: s.log}
+	if r.URL.Path == ExecutionsPath {
+		errOpts.ContentType = "application/json"
+		s.serveReport(w, r, errOpts)
+		return
+	}
 	if r.Method != http.MethodPost || r.URL.Path != "/" {
 		awsproto.WriteJSONError(ctx, w, awsproto.NewError(http.StatusNotFound, awsproto.CodeUnknownOperation,
 			"%s %s: the Things Graph API is POST / with an X-Amz-Target header", r.Method, r.URL.Path), errOpts)
@@ -238,17 +283,6 @@ func (d *definitionDocument) validate(member string) error {
 }
 
 func decode(body []byte, v any) error { return awsproto.DecodeJSON(body, v) }
-
-// validateURN checks the model's Urn shape: at most 160 characters.
-func validateURN(member, v string) error {
-	if v == "" {
-		return invalidRequest("%s is required", member)
-	}
-	if len(v) > 160 {
-		return invalidRequest("%s %q is longer than 160 characters", member, v)
-	}
-	return nil
-}
 
 func contains(list []string, s string) bool {
 	for _, x := range list {

@@ -197,7 +197,7 @@ func TestTemplatesAndInstances(t *testing.T) {
 	if _, err := tg.GetSystemInstanceWithContext(ctx, &tgsdk.GetSystemInstanceInput{Id: awsv1.String(ns + ":deployment:Nope")}); code(err) != "ResourceNotFoundException" {
 		t.Errorf("GetSystemInstance(unknown) = %v, want ResourceNotFoundException", err)
 	}
-	if _, err := tg.DescribeNamespaceWithContext(ctx, &tgsdk.DescribeNamespaceInput{}); code(err) != "InvalidRequestException" || !strings.Contains(err.Error(), "not implemented") {
-		t.Errorf("DescribeNamespace = %v, want InvalidRequestException saying not implemented yet", err)
+	if _, err := tg.DescribeNamespaceWithContext(ctx, &tgsdk.DescribeNamespaceInput{NamespaceName: awsv1.String("other")}); code(err) != "ResourceNotFoundException" {
+		t.Errorf("DescribeNamespace(other) = %v, want ResourceNotFoundException", err)
 	}
 }
