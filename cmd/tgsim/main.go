@@ -63,6 +63,7 @@ func up(ctx context.Context, cfg Config, logger *slog.Logger, stdout, stderr io.
 	h, err := harness.Start(harness.Options{
 		Addr: cfg.Addr, AccountID: cfg.AccountID, Region: cfg.Region,
 		AccessKeyID: cfg.AccessKeyID, SecretAccessKey: cfg.SecretAccessKey, IAM: cfg.IAM, Logger: logger,
+		AutoCores: true,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "tgsim up:", err)
@@ -72,6 +73,8 @@ func up(ctx context.Context, cfg Config, logger *slog.Logger, stdout, stderr io.
   export AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_REGION=%s
   aws --endpoint-url %s s3 ls
   account %s; IAM %s; health: %s/_tgsim/health; stop with Ctrl-C
+  a Greengrass core starts for each group that gets a deployment; the health
+  body lists each core's MQTT address (devices connect with client id = thing name)
 `, h.URL, cfg.AccessKeyID, cfg.SecretAccessKey, cfg.Region, h.URL, cfg.AccountID, cfg.IAM, h.URL)
 	<-ctx.Done()
 	logger.Info("stopping")

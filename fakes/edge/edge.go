@@ -52,6 +52,8 @@ type Options struct {
 	// MaxSkew is the allowed clock difference of signed requests; 0 means
 	// AWS's 5 minutes.
 	MaxSkew time.Duration
+	// Health, when set, adds fields to the health body (running cores).
+	Health func() map[string]any
 }
 
 // Edge is an http.Handler that fronts every fake.
@@ -342,12 +344,18 @@ func (e *Edge) health(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	body, _ := json.Marshal(map[string]any{
-		"status":   "ok",
-		"services": e.serviceNames(),
-		"account":  e.opts.AccountID,
-		"uptime":   e.opts.Now().Sub(e.started).Round(time.Millisecond).String(),
-	})
+	fields := map[string]any{}
+	if e.opts.Health != nil {
+		for k, v := range e.opts.Health() {
+			fields[k] = v
+		}
+	}
+	fields["status"] = "ok"
+	fields["services"] = e.serviceNames()
+	fields["account"] = e.opts.AccountID
+	fields["iam"] = string(e.opts.Mode)
+	fields["uptime"] = e.opts.Now().Sub(e.started).Round(time.Millisecond).String()
+	body, _ := json.Marshal(fields)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)

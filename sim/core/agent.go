@@ -12,9 +12,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/greengrass"
 	ggtypes "github.com/aws/aws-sdk-go-v2/service/greengrass/types"
+
+	"github.com/tgsim/tgsim/fakes/awsproto"
 )
 
 // DeploymentResult is how the core ended one deployment.
@@ -337,32 +338,5 @@ func (c *Core) reportStatus(ctx context.Context, groupID string, res DeploymentR
 // signedDo sends a SigV4-signed request (service greengrass) with the core's
 // credentials, as the core's calls to AWS are.
 func (c *Core) signedDo(ctx context.Context, method, u string, body []byte) (*http.Response, error) {
-	var rd io.Reader
-	if body != nil {
-		rd = strings.NewReader(string(body))
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u, rd)
-	if err != nil {
-		return nil, err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	creds, err := c.opts.AWS.Credentials.Retrieve(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("core credentials: %w", err)
-	}
-	sum := sha256Hex(body)
-	region := c.opts.AWS.Region
-	if region == "" {
-		region = "us-east-1"
-	}
-	if err := v4.NewSigner().SignHTTP(ctx, creds, req, sum, "greengrass", region, time.Now()); err != nil {
-		return nil, err
-	}
-	client := c.opts.AWS.HTTPClient
-	if client == nil {
-		return http.DefaultClient.Do(req)
-	}
-	return client.Do(req)
+	return awsproto.DoSigned(ctx, c.opts.AWS, method, u, "greengrass", body)
 }

@@ -60,7 +60,9 @@ func (r *Runtime) record(ex *Execution, eventType string, payload map[string]any
 	ex.Messages = append(ex.Messages, ExecutionMessage{MessageID: r.opts.NewID(), EventType: eventType, Timestamp: now, Payload: string(b)})
 	ex.UpdatedAt = now
 	r.notifyLocked()
+	snap := r.snapshotForUpdateLocked(ex)
 	r.mu.Unlock()
+	r.update(snap)
 }
 
 func (r *Runtime) setStatus(ex *Execution, status string) {
@@ -68,7 +70,25 @@ func (r *Runtime) setStatus(ex *Execution, status string) {
 	ex.Status = status
 	ex.UpdatedAt = r.opts.Now()
 	r.notifyLocked()
+	snap := r.snapshotForUpdateLocked(ex)
 	r.mu.Unlock()
+	r.update(snap)
+}
+
+// snapshotForUpdateLocked copies ex for OnUpdate, or returns nil when no
+// one listens. r.mu held.
+func (r *Runtime) snapshotForUpdateLocked(ex *Execution) *Execution {
+	if r.opts.OnUpdate == nil {
+		return nil
+	}
+	c := ex.copyLocked()
+	return &c
+}
+
+func (r *Runtime) update(snap *Execution) {
+	if snap != nil {
+		r.opts.OnUpdate(*snap)
+	}
 }
 
 // startFlow starts the flow in the given system role with positional

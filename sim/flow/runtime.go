@@ -23,6 +23,10 @@ type Options struct {
 	Now           func() time.Time
 	// NewID returns unique ids for executions and messages.
 	NewID func() string
+	// OnUpdate, when set, is called with a snapshot of an execution every
+	// time it changes (a message recorded, a status set), outside the
+	// runtime's locks. It must not block: a Reporter queues it.
+	OnUpdate func(Execution)
 }
 
 // Runtime runs the flows of one or more flow configurations.

@@ -46,8 +46,12 @@ type Options struct {
 	AccessKeyID     string
 	SecretAccessKey string
 	// IAM is how the edge applies IAM: off, soft or enforce (default).
-	IAM    edge.Mode
-	Logger *slog.Logger
+	IAM edge.Mode
+	// AutoCores starts a Greengrass core (with the Things Graph runtime)
+	// for every group that receives a deployment, as `tgsim up` does;
+	// cores listen for devices on free loopback ports (see Cores).
+	AutoCores bool
+	Logger    *slog.Logger
 }
 
 // Harness is a running simulated AWS world.
@@ -70,8 +74,9 @@ type Harness struct {
 	ln   net.Listener
 	done chan error
 
-	mu    sync.Mutex
-	cores map[string]*RunningCore
+	mu     sync.Mutex
+	cores  map[string]*RunningCore
+	closed bool
 
 	connMu sync.Mutex
 	conns  map[net.Conn]http.ConnState
@@ -149,7 +154,12 @@ func Start(opts Options) (*Harness, error) {
 	if h.IoT, err = iotfake.New(iotfake.Options{AccountID: opts.AccountID, Region: opts.Region, Logger: log}); err != nil {
 		return nil, errors.Join(err, ln.Close())
 	}
-	if h.Greengrass, err = ggfake.New(ggfake.Options{AccountID: opts.AccountID, Region: opts.Region, Logger: log}); err != nil {
+	ggOpts := ggfake.Options{AccountID: opts.AccountID, Region: opts.Region, Logger: log}
+	if opts.AutoCores {
+		// Called on the request's goroutine: start the core elsewhere.
+		ggOpts.OnDeployment = func(d ggfake.Deployment) { go h.autoCore(d.GroupID) }
+	}
+	if h.Greengrass, err = ggfake.New(ggOpts); err != nil {
 		return nil, errors.Join(err, ln.Close())
 	}
 	if h.IAM, err = iamfake.New(iamfake.Options{AccountID: opts.AccountID, Region: opts.Region, Logger: log,
@@ -163,6 +173,7 @@ func Start(opts Options) (*Harness, error) {
 	e := edge.New(edge.Options{
 		AccountID: opts.AccountID, DefaultRegion: opts.Region, Logger: log,
 		Mode: opts.IAM, Identity: h.IAM, Decisions: h.Decisions,
+		Health: func() map[string]any { return map[string]any{"cores": h.Cores()} },
 		Services: map[string]http.Handler{
 			"s3": h.S3, "iot": h.IoT, "greengrass": h.Greengrass, "iam": h.IAM.IAM(), "sts": h.IAM.STS(),
 			// Older AWS IoT models (the botocore in Debian's aws CLI v2)
@@ -197,6 +208,9 @@ func (h *Harness) AccountID() string { return h.opts.AccountID }
 func (h *Harness) StartCore(group, mqttAddr string) (*RunningCore, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.closed {
+		return nil, errors.New("harness: closed")
+	}
 	if c := h.cores[group]; c != nil {
 		return c, nil
 	}
@@ -218,6 +232,38 @@ func (h *Harness) StartCore(group, mqttAddr string) (*RunningCore, error) {
 	return rc, nil
 }
 
+// autoCore starts a core for a group that just got a deployment.
+func (h *Harness) autoCore(groupID string) {
+	g, err := h.Greengrass.Backend().GetGroup(context.Background(), groupID)
+	if err != nil {
+		h.opts.Logger.Warn("no core started", "group_id", groupID, "error", err)
+		return
+	}
+	h.mu.Lock()
+	closed := h.closed
+	h.mu.Unlock()
+	if closed {
+		return
+	}
+	c, err := h.StartCore(g.Name, "")
+	if err != nil {
+		h.opts.Logger.Error("starting core", "group", g.Name, "error", err)
+		return
+	}
+	h.opts.Logger.Info("core started", "group", g.Name, "mqtt", c.MQTTAddr())
+}
+
+// Cores returns every running core's MQTT address by group name.
+func (h *Harness) Cores() map[string]string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make(map[string]string, len(h.cores))
+	for g, c := range h.cores {
+		out[g] = c.MQTTAddr()
+	}
+	return out
+}
+
 // Core returns the running core of a group, if started.
 func (h *Harness) Core(group string) *RunningCore {
 	h.mu.Lock()
@@ -236,6 +282,7 @@ func (h *Harness) Close() error {
 	h.mu.Lock()
 	cores := h.cores
 	h.cores = map[string]*RunningCore{}
+	h.closed = true
 	h.mu.Unlock()
 	var errs []error
 	for _, c := range cores {

@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/tgsim/tgsim/fakes/awsproto"
 	"github.com/tgsim/tgsim/sim/core"
 	"github.com/tgsim/tgsim/sim/deploy"
 	"github.com/tgsim/tgsim/sim/flow"
@@ -63,23 +65,49 @@ func (r *runtimeRegistry) factory(endpoint string) core.FunctionFactory {
 			}
 			plans = append(plans, p)
 		}
-		rt, err := flow.New(flow.Options{Plans: plans, Publish: env.Publish, Logger: env.Logger})
+		// Executions go to the Things Graph service, signed as the core.
+		cfg := env.AWS
+		rep := flow.NewReporter(func(ctx context.Context, body []byte) error {
+			resp, err := awsproto.DoSigned(ctx, cfg, http.MethodPost, strings.TrimRight(endpoint, "/")+flow.ReportPath, "iotthingsgraph", body)
+			if err != nil {
+				return err
+			}
+			defer resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+				return fmt.Errorf("HTTP %d: %s", resp.StatusCode, b)
+			}
+			return nil
+		}, env.Logger)
+		rt, err := flow.New(flow.Options{Plans: plans, Publish: env.Publish, Logger: env.Logger, OnUpdate: rep.Update})
 		if err != nil {
+			rep.Close()
 			return nil, err
 		}
 		r.mu.Lock()
 		r.runtimes = append(r.runtimes, rt)
 		r.mu.Unlock()
-		return runtimeFunction{rt}, nil
+		return runtimeFunction{rt: rt, rep: rep}, nil
 	}
 }
 
-type runtimeFunction struct{ rt *flow.Runtime }
+type runtimeFunction struct {
+	rt  *flow.Runtime
+	rep *flow.Reporter
+}
 
 func (f runtimeFunction) Handle(ctx context.Context, m core.Message) {
 	f.rt.Handle(ctx, m.Topic, m.Payload)
 }
-func (f runtimeFunction) Close() error { return f.rt.Close() }
+
+// Close stops the runtime, then reports what it recorded last.
+func (f runtimeFunction) Close() error {
+	err := f.rt.Close()
+	if rerr := f.rep.Close(); rerr != nil && err == nil {
+		err = fmt.Errorf("reporting executions: %w", rerr)
+	}
+	return err
+}
 
 // Runtime returns the Things Graph runtime the core started last (the one
 // serving the latest deployment), or nil.
