@@ -19,7 +19,7 @@ import (
 
 	"github.com/tgsim/tgsim/sim/harness"
 	"github.com/tgsim/tgsim/sim/scenario"
-	"github.com/tgsim/tgsim/sim/tdm"
+	"github.com/tgsim/tgsim/sim/thingsgraph"
 )
 
 func main() {
@@ -143,42 +143,48 @@ func runScenarios(ctx context.Context, cfg Config, logger *slog.Logger, stdout, 
 	return 0
 }
 
+// validate checks scenario files one by one, and TDM files together (a
+// flow may use entities another file defines), with the checks and
+// messages the Things Graph service gives an upload.
 func validate(cfg Config, stdout, stderr io.Writer) int {
 	bad := 0
+	var docs []thingsgraph.Document
 	for _, p := range cfg.Args {
-		var err error
 		switch strings.ToLower(filepath.Ext(p)) {
 		case ".yaml", ".yml":
-			_, err = scenario.LoadAll(p)
+			if _, err := scenario.LoadAll(p); err != nil {
+				fmt.Fprintf(stdout, "%s: %v\n", p, err)
+				bad++
+			} else {
+				fmt.Fprintf(stdout, "%s: ok\n", p)
+			}
 		default:
-			err = validateTDM(p)
+			b, err := os.ReadFile(p)
+			if err != nil {
+				fmt.Fprintf(stdout, "%s: %v\n", p, err)
+				bad++
+				continue
+			}
+			docs = append(docs, thingsgraph.Document{Name: p, Text: string(b)})
 		}
-		if err != nil {
-			fmt.Fprintf(stdout, "%s: %v\n", p, err)
-			bad++
-			continue
+	}
+	if len(docs) > 0 {
+		problems := thingsgraph.ValidateDocuments(docs, cfg.Region, cfg.AccountID)
+		failed := map[string]bool{}
+		for _, pr := range problems {
+			fmt.Fprintln(stdout, pr.String())
+			failed[pr.Document] = true
 		}
-		fmt.Fprintf(stdout, "%s: ok\n", p)
+		for _, d := range docs {
+			if failed[d.Name] {
+				bad++
+			} else {
+				fmt.Fprintf(stdout, "%s: ok\n", d.Name)
+			}
+		}
 	}
 	if bad > 0 {
 		return 1
 	}
 	return 0
-}
-
-// validateTDM parses and extracts one TDM document and runs the checks that
-// need nothing outside it.
-func validateTDM(path string) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	doc, err := tdm.Parse(string(b))
-	if err != nil {
-		return err
-	}
-	if _, errs := tdm.ExtractSource(doc, string(b)); len(errs) > 0 {
-		return errs
-	}
-	return nil
 }

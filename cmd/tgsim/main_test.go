@@ -94,8 +94,31 @@ func TestValidate(t *testing.T) {
 	if !strings.Contains(out.String(), good+": ok") || !strings.Contains(out.String(), "motion-camera.yaml: ok") {
 		t.Errorf("validate output lacks the ok lines:\n%s", out.String())
 	}
-	if !strings.Contains(out.String(), bad+": 2:") {
-		t.Errorf("validate output does not name line 2 of the bad file:\n%s", out.String())
+	if !strings.Contains(out.String(), bad+":2:51: expected an argument name or ')', found '{'") {
+		t.Errorf("validate output does not name line 2, column 51 of the bad file and what it expected:\n%s", out.String())
+	}
+}
+
+// A flow is checked against the entities of the other files given with it.
+func TestValidateAcrossFiles(t *testing.T) {
+	dir := t.TempDir()
+	const ns = "urn:tdm:us-east-1/000000000000/default"
+	model := filepath.Join(dir, "lamp.graphql")
+	flow := filepath.Join(dir, "blink.graphql")
+	os.WriteFile(model, []byte(`{
+  type Toggle @actionType(id: "`+ns+`:action:Toggle") {ignore:void}
+  type LampCap @capabilityType(id: "`+ns+`:capability:LampCap") { toggle: Toggle @action(id: "`+ns+`:action:Toggle") }
+  type Lamp @deviceModel(id: "`+ns+`:deviceModel:Lamp", capability: "`+ns+`:capability:LampCap") {ignore:void}
+}`), 0o644)
+	os.WriteFile(flow, []byte(`{ query Blink($lamp: String!) @workflowType(id: "`+ns+`:workflow:Blink") {
+  steps { step(name: "T") { DeviceActivity(deviceModel: "`+ns+`:deviceModel:Lamp", deviceId: "${lamp}") { toggle } } } } }`), 0o644)
+	var out bytes.Buffer
+	if code := run([]string{"validate", model, flow}, func(string) string { return "" }, &out, &out); code != 0 {
+		t.Errorf("validate model+flow = %d, want 0:\n%s", code, out.String())
+	}
+	out.Reset()
+	if code := run([]string{"validate", flow}, func(string) string { return "" }, &out, &out); code != 1 || !strings.Contains(out.String(), ns+":deviceModel:Lamp") {
+		t.Errorf("validate flow alone = %d, want 1 naming the unknown device model:\n%s", code, out.String())
 	}
 }
 

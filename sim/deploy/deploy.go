@@ -175,7 +175,7 @@ func (d *Deployer) Deploy(ctx context.Context, req Request) (*Result, error) {
 	region := d.opts.AWS.Region
 	prefix := "tg-" + shortHash(m.DeploymentID) + "-"
 	fnArn := fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s:1", region, d.opts.AccountID, RuntimeFunctionName)
-	key := flow.ObjectKey(firstFlowName(plan))
+	key := flow.ObjectKey(firstFlowName(plan), deploymentName(m.DeploymentID))
 	artifactURL := "s3://" + req.Bucket + "/" + key
 
 	functions, first := mergeRuntime(ex.functions, fnArn, artifactURL)
@@ -510,6 +510,14 @@ func versionIDs(arn, kind string) (id, vid string, err error) {
 		return "", "", fmt.Errorf("%q is not a %s definition version ARN", arn, kind)
 	}
 	return id, vid, nil
+}
+
+// deploymentName is the last path of a flow configuration URN.
+func deploymentName(urn string) string {
+	if i := strings.LastIndexAny(urn, ":/"); i >= 0 {
+		return urn[i+1:]
+	}
+	return urn
 }
 
 func firstFlowName(p *flow.Plan) string {

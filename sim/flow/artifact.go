@@ -53,10 +53,14 @@ type Artifact struct {
 	Documents []Document
 }
 
-// ObjectKey is the S3 key of a flow configuration's artifact, named after
-// its first flow as the guide describes ("flow-<flow name>.tar.gz").
-// [DOC ug:iot-tg-greengrass]
-func ObjectKey(flowName string) string { return "flow-" + flowName + ".tar.gz" }
+// ObjectKey is the S3 key of a flow configuration's artifact. The guide
+// names it after the flow ("flow-<flow name>.tar.gz", [DOC
+// ug:iot-tg-greengrass]). Divergence: tgsim adds the flow configuration's
+// name (flow-SecurityFlow-Room215.tar.gz), so two configurations of one
+// flow stored in one bucket never overwrite each other's artifact.
+func ObjectKey(flowName, deploymentName string) string {
+	return "flow-" + flowName + "-" + deploymentName + ".tar.gz"
+}
 
 // Encode writes the artifact as a gzipped tar: manifest.json first, then
 // documents/<name> in order.

@@ -393,14 +393,6 @@ func (s *Service) UndeploySystemInstance(ctx context.Context, body []byte) (any,
 	}
 	s.setStatusLocked(inst, statusUndeployInProgress)
 	req := deploy.UndeployRequest{DeploymentID: inst.id, GroupName: inst.groupName, Artifact: inst.artifactURL}
-	// Two configurations whose first flows share a name in one bucket share
-	// an artifact entry (flow.ObjectKey): keep it while another one uses it.
-	for _, other := range s.instances {
-		if other != inst && other.groupName == inst.groupName && other.artifactURL == inst.artifactURL && other.ggDeploymentID != "" &&
-			other.status != statusDeletedInTarget && other.status != statusNotDeployed && other.status != statusPendingDelete {
-			req.Artifact = ""
-		}
-	}
 	s.mu.Unlock()
 
 	res, err := s.deployerFor(ctx).Undeploy(ctx, req)
