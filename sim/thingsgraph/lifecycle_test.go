@@ -223,7 +223,7 @@ func TestUndeployRemovesOnlyItsEntries(t *testing.T) {
 	if gotA != 0 || gotB != ofB || !hasMine {
 		t.Errorf("after undeploying A: %d subscriptions of A, %d of B (want %d), mine=%v; want A's gone, B's and mine kept", gotA, gotB, ofB, hasMine)
 	}
-	if arts, ok := runtimeArtifacts(); !ok || arts != "s3://bkt2/flow-Blink.tar.gz" {
+	if arts, ok := runtimeArtifacts(); !ok || arts != "s3://bkt2/flow-Blink-SiteB.tar.gz" {
 		t.Errorf("runtime after undeploying A: present=%v %s=%q, want only B's artifact", ok, deploy.ArtifactsVariable, arts)
 	}
 	if st := w.status(a); st != "UNDEPLOY_IN_PROGRESS" {
