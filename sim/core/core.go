@@ -11,7 +11,6 @@ import (
 	"sync/atomic"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
-	"github.com/mochi-mqtt/server/v2/listeners"
 	"github.com/mochi-mqtt/server/v2/packets"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -88,6 +87,10 @@ type Stats struct {
 	Received  uint64 // messages published to the core (devices and functions)
 	Delivered uint64 // copies delivered to targets
 	Dropped   uint64 // copies (or messages with no route) dropped
+	// Panics counts connections whose handling panicked (a malformed
+	// packet mochi does not guard against); each was closed, the broker
+	// kept serving.
+	Panics uint64
 }
 
 // ErrNoRoute is returned by a function's Publish when no subscription lets
@@ -105,6 +108,7 @@ type Core struct {
 	funcs atomic.Pointer[functionSet]
 
 	received, delivered, dropped atomic.Uint64
+	panics                       atomic.Uint64 // connections that panicked and were contained
 	dropMu                       sync.Mutex
 	drops                        map[DropKey]uint64
 
@@ -156,7 +160,7 @@ func New(opts Options) (*Core, error) {
 		return nil, fmt.Errorf("core: listen %s: %w", opts.MQTTAddr, err)
 	}
 	c.ln = ln
-	if err := c.broker.AddListener(listeners.NewNet("tcp", ln)); err != nil {
+	if err := c.broker.AddListener(&safeListener{id: "tcp", ln: ln, log: c.log, panics: &c.panics}); err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("core: add listener: %w", err)
 	}
@@ -195,7 +199,7 @@ func (c *Core) Table() *Table { return c.table.Load() }
 
 // Stats returns the counters.
 func (c *Core) Stats() Stats {
-	return Stats{Received: c.received.Load(), Delivered: c.delivered.Load(), Dropped: c.dropped.Load()}
+	return Stats{Received: c.received.Load(), Delivered: c.delivered.Load(), Dropped: c.dropped.Load(), Panics: c.panics.Load()}
 }
 
 // Drops returns the dropped-message counts by key.

@@ -2,6 +2,8 @@ package core
 
 import (
 	"context"
+	"io"
+	"net"
 	"sync"
 	"testing"
 	"time"
@@ -132,5 +134,52 @@ func TestCoreRefusesUnknownThing(t *testing.T) {
 	if err == nil {
 		d.Close()
 		t.Fatal("Connect(Impostor) succeeded, want refusal: not a thing of the group")
+	}
+}
+
+// mochi-mqtt issue 501: an MQTT 5 SUBSCRIBE whose topic filter is not
+// followed by its options byte panics in the decoder. The core must close
+// that one connection and keep serving everyone else.
+func TestTruncatedSubscribeIsContained(t *testing.T) {
+	c, _ := startTestCore(t)
+	conn, err := net.Dial("tcp", c.MQTTAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	id := "Sensor"
+	// CONNECT, MQTT 5: protocol name, level 5, clean start, keepalive 60,
+	// no properties, client id.
+	vh := []byte{0x00, 0x04, 'M', 'Q', 'T', 'T', 0x05, 0x02, 0x00, 0x3c, 0x00}
+	payload := append([]byte{0x00, byte(len(id))}, id...)
+	connect := append([]byte{0x10, byte(len(vh) + len(payload))}, append(vh, payload...)...)
+	if _, err := conn.Write(connect); err != nil {
+		t.Fatal(err)
+	}
+	ack := make([]byte, 4)
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.ReadFull(conn, ack); err != nil || ack[0] != 0x20 {
+		t.Fatalf("CONNACK = %x, %v", ack, err)
+	}
+	// SUBSCRIBE: packet id 1, no properties, topic filter "a", and no
+	// subscription options byte.
+	if _, err := conn.Write([]byte{0x82, 0x06, 0x00, 0x01, 0x00, 0x00, 0x01, 'a'}); err != nil {
+		t.Fatal(err)
+	}
+	// The connection is closed...
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.ReadAll(conn); err != nil {
+		t.Logf("read after bad SUBSCRIBE: %v", err)
+	}
+	// ...and the broker still serves a well-behaved device.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	d, err := device.Connect(ctx, device.Options{ThingName: "Camera", Broker: c.MQTTAddr()})
+	if err != nil {
+		t.Fatalf("connect after the contained panic: %v", err)
+	}
+	d.Close()
+	if got := c.Stats().Panics; got != 1 {
+		t.Errorf("Stats().Panics = %d, want 1", got)
 	}
 }
