@@ -26,9 +26,13 @@ type Definition struct {
 	Name       string
 	Params     []*VarDef
 	Implements []string
-	Directives []*Directive
-	Fields     []*Field
-	Start, End int // byte offsets of the definition (keyword to closing '}') in the source
+	// ImplementsAfter is how many directives precede the implements
+	// clause: 0 for the GraphQL form `type A implements B @d`, more for
+	// `type A @stateType(id: a) implements B @stateType(id: b)`.
+	ImplementsAfter int
+	Directives      []*Directive
+	Fields          []*Field
+	Start, End      int // byte offsets of the definition (keyword to closing '}') in the source
 }
 
 // VarDef is a flow parameter `$name: Type = default`.
@@ -263,20 +267,38 @@ func argString(as []*Arg, name string) string {
 	return ""
 }
 
+// Severities of an Error.
+const (
+	SeverityError   = "error"
+	SeverityWarning = "warning"
+)
+
 // Error is one problem found in a document, at a position, optionally
 // attributed to the entity (by id) it belongs to.
 type Error struct {
 	Pos      Pos
 	EntityID string
 	Msg      string
+	// Severity is SeverityError (also when empty) or SeverityWarning: a
+	// warning names something suspicious that does not stop the document
+	// from being accepted (an outEvent no step waits for).
+	Severity string
 }
 
-// Error returns "line:col: msg", or "line:col: id: msg" when EntityID is set.
+// IsWarning reports whether e is a warning.
+func (e *Error) IsWarning() bool { return e.Severity == SeverityWarning }
+
+// Error returns "line:col: msg", or "line:col: id: msg" when EntityID is
+// set; a warning reads "line:col: [id: ]warning: msg".
 func (e *Error) Error() string {
-	if e.EntityID != "" {
-		return fmt.Sprintf("%d:%d: %s: %s", e.Pos.Line, e.Pos.Col, e.EntityID, e.Msg)
+	msg := e.Msg
+	if e.IsWarning() {
+		msg = "warning: " + msg
 	}
-	return fmt.Sprintf("%d:%d: %s", e.Pos.Line, e.Pos.Col, e.Msg)
+	if e.EntityID != "" {
+		return fmt.Sprintf("%d:%d: %s: %s", e.Pos.Line, e.Pos.Col, e.EntityID, msg)
+	}
+	return fmt.Sprintf("%d:%d: %s", e.Pos.Line, e.Pos.Col, msg)
 }
 
 // ErrorList is a list of errors; Parse returns one with a single element.
@@ -291,6 +313,22 @@ func (l ErrorList) Error() string {
 	return strings.Join(parts, "; ")
 }
 
+// Errors returns the elements of l that are not warnings, or nil.
+func (l ErrorList) Errors() ErrorList { return l.filter(false) }
+
+// Warnings returns the warnings of l, or nil.
+func (l ErrorList) Warnings() ErrorList { return l.filter(true) }
+
+func (l ErrorList) filter(warnings bool) ErrorList {
+	var out ErrorList
+	for _, e := range l {
+		if e.IsWarning() == warnings {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 // Err returns l as an error, or nil when l is empty (avoiding a non-nil
 // interface holding a nil list).
 func (l ErrorList) Err() error {
@@ -301,5 +339,9 @@ func (l ErrorList) Err() error {
 }
 
 func errorf(pos Pos, id, format string, args ...any) *Error {
-	return &Error{Pos: pos, EntityID: id, Msg: fmt.Sprintf(format, args...)}
+	return &Error{Pos: pos, EntityID: id, Msg: fmt.Sprintf(format, args...), Severity: SeverityError}
+}
+
+func warningf(pos Pos, id, format string, args ...any) *Error {
+	return &Error{Pos: pos, EntityID: id, Msg: fmt.Sprintf(format, args...), Severity: SeverityWarning}
 }

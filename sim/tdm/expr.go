@@ -85,6 +85,15 @@ type Cond struct {
 	C, Then, Else Expr
 }
 
+// Cast is (Type) X, a Java-style cast such as ((String) x).charAt(0)
+// [DOC ug:iot-tg-models-tdm-expressions]. Eval treats it as a conversion;
+// Type is kept as written (the accepted names are listed in the package doc).
+type Cast struct {
+	Pos  Pos
+	Type string
+	X    Expr
+}
+
 func (e *Lit) exprPos() Pos      { return e.Pos }
 func (e *Ident) exprPos() Pos    { return e.Pos }
 func (e *Template) exprPos() Pos { return e.Pos }
@@ -95,6 +104,7 @@ func (e *Call) exprPos() Pos     { return e.Pos }
 func (e *Unary) exprPos() Pos    { return e.Pos }
 func (e *Binary) exprPos() Pos   { return e.Pos }
 func (e *Cond) exprPos() Pos     { return e.Pos }
+func (e *Cast) exprPos() Pos     { return e.Pos }
 
 // binary operator precedence, loosest first; 0 = not a binary operator.
 func binPrec(op string) int {
@@ -131,9 +141,10 @@ const (
 )
 
 type eTok struct {
-	kind eTokKind
-	text string // ident name, number text, decoded string, operator
-	pos  Pos
+	kind  eTokKind
+	text  string // ident name, number text, decoded string, operator
+	pos   Pos
+	space bool // blanks precede the token
 }
 
 func describeE(t eTok) string {
@@ -155,15 +166,17 @@ func describeE(t eTok) string {
 var eOps = []string{"${", "<=", ">=", "==", "!=", "&&", "||", "??", ".", "[", "]", "(", ")", ",", "!", "-", "+", "*", "/", "%", "<", ">", "?", ":", "}"}
 
 func (l *lexer) exprNext() eTok {
+	space := false
 	for l.off < len(l.src) {
 		c := l.src[l.off]
 		if c == ' ' || c == '\t' || c == '\r' || c == '\n' {
 			l.adv()
+			space = true
 			continue
 		}
 		break
 	}
-	t := eTok{pos: l.pos()}
+	t := eTok{pos: l.pos(), space: space}
 	if l.off >= len(l.src) {
 		return t
 	}
@@ -284,16 +297,34 @@ func numberValue(raw string) (any, error) {
 // --- parser ---
 
 type exprParser struct {
-	lx    lexer
-	tok   eTok
-	depth int
+	lx        lexer
+	tok, prev eTok
+	depth     int
 }
 
-// ParseExpr parses one expression. The whole expression may be wrapped in
-// ${...}. Casts such as ((String) x) and method calls on values are not
-// supported and are reported as errors. The error is an *Error.
+// ParseExpr parses one expression (spec §2.12): literals (10L, 10UL,
+// 'text', True, null, lists), names ($a, a), paths (a.b, a/b, a[0],
+// list[name == 'x']), calls of named functions (ThingsGraph.startFlow(...),
+// tdm.lib.Math.max(a, b)), method calls on values ('abc'.substring(1)),
+// casts ((String) x), unary ! and -, the binary operators, ?? and ?:. The
+// whole expression may be wrapped in ${...}. The error is an *Error whose
+// position is relative to src (line 1, column 1 is its first rune).
+//
+// [INF] A '/' is a path separator, not a division, when it has no blank on
+// either side, the token before it is a name or a closing ']', and a name
+// follows it directly: image/value and devices[x == 1]/lastEvent are
+// paths, image / value, a/2 and (a)/b are divisions. Paths print with '.'.
 func ParseExpr(src string) (e Expr, err error) {
-	p := &exprParser{lx: lexer{src: src, line: 1, col: 1}}
+	return parseExprAt(src, Pos{1, 1})
+}
+
+// parseExprAt parses src as if it started at position at of a larger text,
+// so that node positions and errors name that text's lines and columns.
+func parseExprAt(src string, at Pos) (e Expr, err error) {
+	if at.Line < 1 || at.Col < 1 {
+		at = Pos{1, 1}
+	}
+	p := &exprParser{lx: lexer{src: src, line: at.Line, col: at.Col}}
 	defer func() {
 		if r := recover(); r != nil {
 			b, ok := r.(bailout)
@@ -314,7 +345,22 @@ func ParseExpr(src string) (e Expr, err error) {
 	return e, nil
 }
 
-func (p *exprParser) next() { p.tok = p.lx.exprNext() }
+func (p *exprParser) next() { p.prev, p.tok = p.tok, p.lx.exprNext() }
+
+// pathSlash reports whether the current '/' token separates path segments
+// (see ParseExpr).
+func (p *exprParser) pathSlash() bool {
+	if !p.isOp("/") || p.tok.space {
+		return false
+	}
+	switch {
+	case p.prev.kind == eIdent || p.prev.kind == eDollarIdent:
+	case p.prev.kind == eOp && p.prev.text == "]":
+	default:
+		return false
+	}
+	return p.lx.off < len(p.lx.src) && isExprIdentStart(p.lx.src[p.lx.off:])
+}
 
 func (p *exprParser) fail(pos Pos, format string, args ...any) {
 	panic(bailout{errorf(pos, "", format, args...)})
@@ -385,10 +431,11 @@ func (p *exprParser) postfix(x Expr) Expr {
 	for {
 		pos := p.tok.pos
 		switch {
-		case p.isOp("."):
+		case p.isOp(".") || p.pathSlash():
+			sep := p.tok.text
 			p.next()
 			if p.tok.kind != eIdent {
-				p.unexpected("a member name after '.'")
+				p.unexpected("a member name after '" + sep + "'")
 			}
 			x = &Member{Pos: pos, X: x, Name: p.tok.text}
 			p.next()
@@ -399,11 +446,12 @@ func (p *exprParser) postfix(x Expr) Expr {
 			x = &Index{Pos: pos, X: x, Index: idx}
 		case p.isOp("("):
 			p.next()
-			c := &Call{Pos: pos, Fun: x, Args: p.list(")")}
-			if dottedName(x) == "" {
-				p.fail(pos, "cannot call %s: only named functions such as ThingsGraph.startFlow can be called", x)
+			switch x.(type) {
+			case *Ident, *Member:
+			default:
+				p.fail(pos, "cannot call %s: only functions (ThingsGraph.startFlow, tdm.lib.Math.max) and methods of values ('abc'.substring) can be called", x)
 			}
-			x = c
+			x = &Call{Pos: pos, Fun: x, Args: p.list(")")}
 		default:
 			return x
 		}
@@ -470,8 +518,18 @@ func (p *exprParser) primary() Expr {
 			p.next()
 			x := p.expr()
 			p.expect(")", " to close '('")
-			if id, ok := x.(*Ident); ok && !id.Dollar && p.startsOperand() {
-				p.fail(t.pos, "type casts such as (%s) are not supported", id.Name)
+			id, ok := x.(*Ident)
+			if !ok || id.Dollar {
+				return x
+			}
+			known := castKind(id.Name) != ""
+			switch {
+			case known && (p.startsOperand() || p.isOp("-") || p.isOp("!")):
+				p.enter()
+				defer func() { p.depth-- }()
+				return &Cast{Pos: t.pos, Type: id.Name, X: p.unary()}
+			case p.startsOperand():
+				p.fail(id.Pos, "unknown type (%s) in a cast; expected one of %s", id.Name, castTypeList)
 			}
 			return x
 		case "${":
@@ -538,7 +596,7 @@ func operand(x Expr, allowUnary bool) string {
 	switch x.(type) {
 	case *Binary, *Cond:
 		return "(" + x.String() + ")"
-	case *Unary:
+	case *Unary, *Cast:
 		if !allowUnary {
 			return "(" + x.String() + ")"
 		}
@@ -547,6 +605,14 @@ func operand(x Expr, allowUnary bool) string {
 }
 
 func (e *Member) String() string { return operand(e.X, false) + "." + e.Name }
+
+func (e *Cast) String() string {
+	switch e.X.(type) {
+	case *Binary, *Cond, *ListLit:
+		return "(" + e.Type + ") (" + e.X.String() + ")"
+	}
+	return "(" + e.Type + ") " + e.X.String()
+}
 
 func (e *Index) String() string { return operand(e.X, false) + "[" + e.Index.String() + "]" }
 

@@ -26,7 +26,9 @@ type Env interface {
 // an event is simply false); a filter matching nothing yields null, one
 // match that element, several a list; integer arithmetic stays integral when
 // both operands are integers (Java semantics); `+` concatenates when either
-// side is a string.
+// side is a string. Casts convert (see evalCast); calls go to the
+// tdm.lib.Math functions, to java.lang.String methods of a value, or to
+// Env.Call (see evalCall). Errors name the node's position.
 func Eval(e Expr, env Env) (v any, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -191,23 +193,13 @@ func eval(e Expr, env Env) (any, error) {
 	case *Index:
 		return evalIndex(e, env)
 	case *Call:
-		name := dottedName(e.Fun)
-		args := make([]any, 0, len(e.Args))
-		for _, a := range e.Args {
-			v, err := eval(a, env)
-			if err != nil {
-				return nil, err
-			}
-			args = append(args, v)
-		}
-		if env == nil {
-			return nil, evalErr(e, "unknown function %s", name)
-		}
-		v, err := env.Call(name, args)
+		return evalCall(e, env)
+	case *Cast:
+		x, err := eval(e.X, env)
 		if err != nil {
-			return nil, evalErr(e, "%s: %v", name, err)
+			return nil, err
 		}
-		return v, nil
+		return evalCast(e, x)
 	case *Unary:
 		x, err := eval(e.X, env)
 		if err != nil {

@@ -146,7 +146,9 @@ func TestEvalErrors(t *testing.T) {
 func TestParseExprErrors(t *testing.T) {
 	tests := []struct{ name, src, want string }{
 		{"empty", "  ", "1:3: empty expression"},
-		{"cast", "((String) x).charAt(0)", "1:2: type casts such as (String) are not supported"},
+		{"unknown cast type", "(Foo) x", "1:2: unknown type (Foo) in a cast; expected one of " + castTypeList},
+		{"call on index", "a[0](1)", "1:5: cannot call a[0]: only functions (ThingsGraph.startFlow, tdm.lib.Math.max) and methods of values ('abc'.substring) can be called"},
+		{"slash before number", "a/", "1:3: expected an operand (name, literal, '(', '[' or '${'), found end of expression"},
 		{"assignment", "a = 1", "1:3: unexpected '='; expected '==' to compare (assignment is not an expression)"},
 		{"single ampersand", "a & b", "1:3: unexpected '&'; expected '&&'"},
 		{"unclosed template", "${a.b", "1:6: expected '}' to close '${', found end of expression"},
@@ -154,7 +156,6 @@ func TestParseExprErrors(t *testing.T) {
 		{"trailing", "a b", "1:3: expected an operator or end of expression, found identifier \"b\""},
 		{"missing operand", "1 +", "1:4: expected an operand (name, literal, '(', '[' or '${'), found end of expression"},
 		{"ternary colon", "a ? b", "1:6: expected ':' in conditional expression, found end of expression"},
-		{"call on value", "'abc'.substring(1)", "1:16: cannot call 'abc'.substring: only named functions such as ThingsGraph.startFlow can be called"},
 		{"unterminated string", "'abc", "1:1: unterminated string: expected closing ' before end of document"},
 		{"curly", "name == ‘x’", "1:9: curly quote ‘ is not a string delimiter; use \" or '"},
 		{"int overflow", "99999999999999999999", "1:1: integer 99999999999999999999 is out of range"},
@@ -183,6 +184,21 @@ func TestExprString(t *testing.T) {
 		{"ternary in binary", "(a ? b : c) + 1", "(a ? b : c) + 1"},
 		{"escapes", `'it\'s' + "\n"`, `'it\'s' + '\n'`},
 		{"literals as written", "[10L, True, NULL, 1.5e3]", "[10L, True, NULL, 1.5e3]"},
+		{"cast", "((String) x).charAt(0)", "((String) x).charAt(0)"},
+		{"cast of sum", "(String) (a + 1)", "(String) (a + 1)"},
+		{"cast binds tighter than +", "(string) 'a' + 'b'", "(string) 'a' + 'b'"},
+		{"cast of negation", "(Integer) -5", "(Integer) -5"},
+		{"cast of list", "(Object) ([1])", "(Object) ([1])"},
+		{"nested casts", "(String) (Integer) x", "(String) (Integer) x"},
+		{"slash path", "image/value", "image.value"},
+		{"slash after filter", "devices[name == 'x']/lastEvent/value", "devices[name == 'x'].lastEvent.value"},
+		{"spaced slash divides", "image / value", "image / value"},
+		{"slash before number divides", "a/2", "a / 2"},
+		{"path then division", "a/b/1", "a.b / 1"},
+		{"slash after paren divides", "(a)/b", "a / b"},
+		{"method on literal", "'abc'.substring(1)", "'abc'.substring(1)"},
+		{"method on number", "1.5.toString()", "1.5.toString()"},
+		{"math", "tdm.lib.Math.max(a, 2)", "tdm.lib.Math.max(a, 2)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -194,6 +210,116 @@ func TestExprString(t *testing.T) {
 				t.Errorf("ParseExpr(%q).String() = %q, want %q", tt.src, got, tt.want)
 			}
 			checkExprRoundTrip(t, tt.src, e)
+		})
+	}
+}
+
+func TestEvalLanguage(t *testing.T) {
+	tests := []struct {
+		name, src string
+		want      any
+	}{
+		{"cast then method", "((String) a).charAt(0)", "7"},
+		{"guide cast example", "((string) 'a' + 'b').substring(1)", "b"},
+		{"cast string to integer", "(Integer) '42' + 1", int64(43)},
+		{"cast float to int truncates", "(int) -3.7", int64(-3)},
+		{"cast int to double", "(Double) 7 / 2", 3.5},
+		{"cast to boolean", "(Boolean) 'TRUE'", true},
+		{"cast to number keeps ints", "(Number) '12'", int64(12)},
+		{"cast null", "(String) n", nil},
+		{"cast number to string", "(String) 1.5 + '!'", "1.5!"},
+		{"length", "s.length()", int64(3)},
+		{"length counts runes", "'héllo'.length()", int64(5)},
+		{"substring one", "'abcdef'.substring(2)", "cdef"},
+		{"substring two", "'abcdef'.substring(1, 3)", "bc"},
+		{"upper", "s.toUpperCase()", "ABC"},
+		{"lower", "'ABC'.toLowerCase()", "abc"},
+		{"contains", "s.contains('bc')", true},
+		{"startsWith", "s.startsWith('ab') && !s.startsWith('b')", true},
+		{"endsWith", "s.endsWith('c')", true},
+		{"equals", "s.equals('abc')", true},
+		{"equalsIgnoreCase", "s.equalsIgnoreCase('ABC')", true},
+		{"indexOf", "'a-b-c'.indexOf('-')", int64(1)},
+		{"lastIndexOf", "'a-b-c'.lastIndexOf('-')", int64(3)},
+		{"indexOf missing", "s.indexOf('z')", int64(-1)},
+		{"trim isEmpty", "'  '.trim().isEmpty()", true},
+		{"replace", "'a-b'.replace('-', '+')", "a+b"},
+		{"concat", "s.concat('d')", "abcd"},
+		{"method on member path", "cameraResult.lastClickedImage.startsWith('http')", true},
+		{"toString of number", "a.toString() + 1", "71"},
+		{"equals on numbers", "a.equals(7)", true},
+		{"math min ints", "tdm.lib.Math.min(a, 3)", int64(3)},
+		{"math max mixed", "Math.max(2, 2.5)", 2.5},
+		{"math abs", "tdm.lib.Math.abs(-4)", int64(4)},
+		{"math floor", "Math.floor(2.7)", 2.0},
+		{"math ceil", "Math.ceil(2.1)", 3.0},
+		{"math round half up", "Math.round(-2.5)", int64(-2)},
+		{"math pow", "Math.pow(2, 10)", 1024.0},
+		{"math sqrt", "Math.sqrt(16)", 4.0},
+		{"slash path", "cameraResult/lastClickedImage", "http://img/1.jpg"},
+		{"slash after filter", "devices[name == 'motionSensor']/events[name == 'StateChanged']/lastEvent/isMotionDetected", true},
+		{"division still divides", "a / b", int64(3)},
+		{"long literals", "10L * 2 + 10UL", int64(30)},
+		{"coalesce chain", "n ?? n ?? 'x'", "x"},
+		{"ternary with method", "s.length() > 2 ? s.charAt(2) : ''", "c"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, err := ParseExpr(tt.src)
+			if err != nil {
+				t.Fatalf("ParseExpr(%q) = %v", tt.src, err)
+			}
+			env := deploymentEnv()
+			got, err := Eval(e, env)
+			if err != nil {
+				t.Fatalf("Eval(%q) = %v", tt.src, err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Eval(%q) (-want +got):\n%s", tt.src, diff)
+			}
+			if len(env.calls) != 0 {
+				t.Errorf("Eval(%q) called the Env: %v", tt.src, env.calls)
+			}
+			checkExprRoundTrip(t, tt.src, e)
+		})
+	}
+}
+
+func TestEvalLanguageErrors(t *testing.T) {
+	tests := []struct{ name, src, want string }{
+		{"cast bad string", "(Integer) s", `1:1: cannot convert string "abc" to Integer: not a number`},
+		{"cast bool to int", "(int) true", "1:1: cannot convert a boolean to int"},
+		{"cast list to boolean", "(Boolean) list", "1:1: cannot convert a list to Boolean"},
+		{"method on number", "a.substring(1)", "1:12: cannot call substring() on a number; cast it first, e.g. ((String) x).substring()"},
+		{"unknown method", "s.reverse()", "1:10: unknown method reverse() on a string; the supported java.lang.String methods are " + methodList()},
+		{"arity", "s.charAt()", "1:9: charAt() takes 1 argument(s), found 0"},
+		{"substring arity", "s.substring()", "1:12: substring() takes 1 or 2 argument(s), found 0"},
+		{"charAt range", "s.charAt(3)", "1:9: charAt(3): index out of range (length 3)"},
+		{"substring range", "s.substring(2, 1)", "1:12: substring(2, 1): range out of bounds (length 3)"},
+		{"argument type", "s.contains(1)", "1:11: contains(): argument 1 must be a string, found a number"},
+		{"int argument", "s.charAt('x')", "1:9: charAt(): argument 1 must be an integer, found x"},
+		{"math arity", "Math.max(1)", "1:9: Math.max takes 2 argument(s), found 1"},
+		{"math type", "tdm.lib.Math.abs('x')", "1:17: Math.abs: argument 1 must be a number, found a string"},
+		{"toString of null", "n.toString()", "1:11: cannot call toString() on null"},
+		{"unknown function goes to Env", "tdm.lib.getDate()", "1:16: tdm.lib.getDate: boom-free"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, err := ParseExpr(tt.src)
+			if err != nil {
+				t.Fatalf("ParseExpr(%q) = %v", tt.src, err)
+			}
+			env := deploymentEnv()
+			got, err := Eval(e, env)
+			if tt.name == "unknown function goes to Env" {
+				if err != nil || got != "called" || len(env.calls) != 1 || env.calls[0] != "tdm.lib.getDate[]" {
+					t.Errorf("Eval(%q) = %v, %v (calls %v); want the Env to be called", tt.src, got, err, env.calls)
+				}
+				return
+			}
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("Eval(%q) = %v, %v; want error %q", tt.src, got, err, tt.want)
+			}
 		})
 	}
 }

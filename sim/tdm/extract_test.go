@@ -40,6 +40,27 @@ func combined(t testing.TB) string {
 	return b.String()
 }
 
+// modelOpts compares extracted structures ignoring positions; expressions
+// compare by their canonical text.
+var modelOpts = cmp.Options{
+	cmpopts.IgnoreTypes(Pos{}, []Pos{}),
+	cmp.Comparer(func(a, b Expr) bool {
+		if a == nil || b == nil {
+			return a == nil && b == nil
+		}
+		return a.String() == b.String()
+	}),
+}
+
+func mustParseExpr(t testing.TB, src string) Expr {
+	t.Helper()
+	e, err := ParseExpr(src)
+	if err != nil {
+		t.Fatalf("ParseExpr(%q) = %v", src, err)
+	}
+	return e
+}
+
 func mustExtract(t testing.TB, src string) *Set {
 	t.Helper()
 	doc, err := Parse(src)
@@ -67,13 +88,14 @@ func TestExtractWorkedExample(t *testing.T) {
 		t.Errorf("Extract found %d entities, want 20: %v", len(s.Entities), kinds)
 	}
 
-	ignorePos := cmpopts.IgnoreTypes(Pos{})
+	ignorePos := modelOpts
 	wantDevices := map[string]*Device{
 		Key(public + ":device:RaspberryPiCamera"): {
 			ID: public + ":device:RaspberryPiCamera", DeviceModel: public + ":deviceModel:Camera", Protocol: "MQTT",
-			CapabilityID: public + ":capability:CameraCapability",
+			CapabilityID: public + ":capability:CameraCapability", CapabilityName: "CameraCapability",
+			State: []WireField{{Member: "lastClickedImage", Name: "lastImage", Property: "urn:tdm:aws:property:String"}},
 			Actions: []DeviceAction{{
-				Name: "capture", Operation: "Publish",
+				Name: "capture", Operation: "Publish", HasResponse: true,
 				RequestTopic:     "$macro(${systemRuntime.deviceId}/capture)",
 				ResponseTopic:    "$macro(${systemRuntime.deviceId}/capture/finished)",
 				ResponseProperty: public + ":property:CameraStateProperty",
@@ -81,7 +103,8 @@ func TestExtractWorkedExample(t *testing.T) {
 		},
 		Key(public + ":device:RaspberryPiScreen"): {
 			ID: public + ":device:RaspberryPiScreen", DeviceModel: public + ":deviceModel:Screen", Protocol: "MQTT",
-			CapabilityID: public + ":capability:ScreenCapability",
+			CapabilityID: public + ":capability:ScreenCapability", CapabilityName: "ScreenCapability",
+			State: []WireField{{Member: "currentDisplayImage", Name: "displayUri", Property: "urn:tdm:aws:property:String"}},
 			Actions: []DeviceAction{{
 				Name:          "display",
 				Params:        []Param{{Name: "imageUrl", Property: "urn:tdm:aws:property:String"}},
@@ -92,8 +115,9 @@ func TestExtractWorkedExample(t *testing.T) {
 		},
 		Key(public + ":device:HCSR501MotionSensor"): {
 			ID: public + ":device:HCSR501MotionSensor", DeviceModel: public + ":deviceModel:MotionSensor", Protocol: "MQTT",
-			CapabilityID: public + ":capability:MotionSensorCapability",
-			Events:       []DeviceEvent{{Name: "StateChanged", Topic: "$macro(${systemRuntime.deviceId}/motion)", PayloadProperty: public + ":property:MotionSensorStateProperty"}},
+			CapabilityID: public + ":capability:MotionSensorCapability", CapabilityName: "MotionSensorCapability",
+			State:  []WireField{{Member: "isMotionDetected", Name: "isMotionDetected", Property: "urn:tdm:aws:property:Boolean"}},
+			Events: []DeviceEvent{{Name: "StateChanged", Topic: "$macro(${systemRuntime.deviceId}/motion)", PayloadProperty: public + ":property:MotionSensorStateProperty"}},
 		},
 	}
 	if diff := cmp.Diff(wantDevices, s.Devices, ignorePos); diff != "" {
@@ -102,13 +126,16 @@ func TestExtractWorkedExample(t *testing.T) {
 
 	wantCaps := map[string]*Capability{
 		Key(public + ":capability:CameraCapability"): {ID: public + ":capability:CameraCapability", State: public + ":state:CameraState",
-			Actions: map[string]string{"capture": public + ":action:Capture"}, Events: map[string]string{}},
+			Actions: map[string]string{"capture": public + ":action:Capture"}, Events: map[string]string{},
+			Members: []CapabilityMember{{Name: "STATE", Ref: "state", ID: public + ":state:CameraState"}, {Name: "capture", Ref: "action", ID: public + ":action:Capture"}}},
 		Key(public + ":capability:ScreenCapability"): {ID: public + ":capability:ScreenCapability", State: public + ":state:ScreenState",
-			Actions: map[string]string{"display": public + ":action:Display"}, Events: map[string]string{}},
+			Actions: map[string]string{"display": public + ":action:Display"}, Events: map[string]string{},
+			Members: []CapabilityMember{{Name: "STATE", Ref: "state", ID: public + ":state:ScreenState"}, {Name: "display", Ref: "action", ID: public + ":action:Display"}}},
 		Key(public + ":capability:MotionSensorCapability"): {ID: public + ":capability:MotionSensorCapability", State: public + ":State:MotionSensorState",
-			Actions: map[string]string{}, Events: map[string]string{"StateChanged": public + ":event:MotionSensorEvent"}},
+			Actions: map[string]string{}, Events: map[string]string{"StateChanged": public + ":event:MotionSensorEvent"},
+			Members: []CapabilityMember{{Name: "STATE", Ref: "state", ID: public + ":State:MotionSensorState"}, {Name: "StateChanged", Ref: "event", ID: public + ":event:MotionSensorEvent"}}},
 	}
-	if diff := cmp.Diff(wantCaps, s.Capabilities); diff != "" {
+	if diff := cmp.Diff(wantCaps, s.Capabilities, ignorePos); diff != "" {
 		t.Errorf("Capabilities (-want +got):\n%s", diff)
 	}
 	if got := s.DeviceModels[Key(public+":deviceModel:Camera")]; got == nil || got.Capability != public+":capability:CameraCapability" {
@@ -142,11 +169,11 @@ func TestExtractWorkedExample(t *testing.T) {
 	wantSys := &System{
 		ID: sysID, Description: "Home Security System",
 		Things: []Role{
-			{"motionSensor", public + ":deviceModel:MotionSensor"},
-			{"camera", public + ":deviceModel:Camera"},
-			{"screen", public + ":deviceModel:Screen"},
+			{Name: "motionSensor", ID: public + ":deviceModel:MotionSensor"},
+			{Name: "camera", ID: public + ":deviceModel:Camera"},
+			{Name: "screen", ID: public + ":deviceModel:Screen"},
 		},
-		Workflows: []Role{{"SecurityFlow", flowID}},
+		Workflows: []Role{{Name: "SecurityFlow", ID: flowID}},
 	}
 	if diff := cmp.Diff(wantSys, s.Systems[Key(sysID)], ignorePos); diff != "" {
 		t.Errorf("Systems[SecurityFlow] (-want +got):\n%s", diff)
@@ -155,11 +182,13 @@ func TestExtractWorkedExample(t *testing.T) {
 	depID := acct + ":Deployment:Room215"
 	wantDep := &Deployment{
 		ID: depID, SystemID: sysID,
-		Bindings: []Binding{{"motionSensor", "MotionSensorName"}, {"screen", "ScreenName"}, {"camera", "CameraName"}},
+		Bindings: []Binding{{Role: "motionSensor", ThingName: "MotionSensorName"}, {Role: "screen", ThingName: "ScreenName"}, {Role: "camera", ThingName: "CameraName"}},
 		Triggers: []Trigger{{
 			Name: "MotionEventTrigger", Description: "a trigger",
-			Condition: "devices[name == 'motionSensor'].events[name == 'StateChanged'].lastEvent",
-			Actions:   []string{"ThingsGraph.startFlow('SecurityFlow', bindings[name == 'camera'].deviceId, bindings[name == 'screen'].deviceId)"},
+			Condition:     "devices[name == 'motionSensor'].events[name == 'StateChanged'].lastEvent",
+			Actions:       []string{"ThingsGraph.startFlow('SecurityFlow', bindings[name == 'camera'].deviceId, bindings[name == 'screen'].deviceId)"},
+			ConditionExpr: mustParseExpr(t, "devices[name == 'motionSensor'].events[name == 'StateChanged'].lastEvent"),
+			ActionExprs:   []Expr{mustParseExpr(t, "ThingsGraph.startFlow('SecurityFlow', bindings[name == 'camera'].deviceId, bindings[name == 'screen'].deviceId)")},
 		}},
 	}
 	if diff := cmp.Diff(wantDep, s.Deployments[Key(depID)], ignorePos); diff != "" {
@@ -199,92 +228,8 @@ func TestCheckAcrossDocuments(t *testing.T) {
 	if len(errs) == 0 {
 		t.Fatalf("Check(account docs, nil resolver) = nil, want unknown-reference errors")
 	}
-	if !strings.Contains(errs.Error(), `step "Camera": unknown device model urn:tdm:aws/examples:deviceModel:Camera`) {
+	if !strings.Contains(errs.Error(), `8:35: urn:tdm:us-east-1/000000000000/default:Workflow:SecurityFlow: step "Camera" deviceModel: unknown device model urn:tdm:aws/examples:deviceModel:Camera; expected the id of a device model (@deviceModel) defined in this document or in a namespace it can see`) {
 		t.Errorf("Check(nil) = %v, want an unknown device model error for step Camera", errs)
-	}
-}
-
-const capDoc = `{
-type Cap @capabilityType(id: "urn:tdm:ns:capability:Cap") {
-  a: A @action(id: "urn:tdm:ns:action:A")
-  b: B @action(id: "urn:tdm:ns:action:B")
-  e: E @event(id: "urn:tdm:ns:event:E")
-}
-type M @deviceModel(id: "urn:tdm:ns:deviceModel:M", capability: "urn:tdm:ns:capability:Cap") {ignore:void}
-`
-
-func TestCheckErrors(t *testing.T) {
-	tests := []struct {
-		name string
-		src  string
-		want []string
-	}{
-		{
-			name: "device missing an action",
-			src: capDoc + `query D @device(id: "urn:tdm:ns:device:D", deviceModel: "urn:tdm:ns:deviceModel:M") {
-  MQTT { Cap(id: "urn:tdm:ns:capability:Cap") { ACTION(name: "A") { Publish { Request(topic: "t") { params } } } } }
-}}`,
-			want: []string{`8:1: urn:tdm:ns:device:D: device does not implement action "b" of capability urn:tdm:ns:capability:Cap (a device has to cover each action its model's capability declares)`},
-		},
-		{
-			name: "capability block id and unknown model",
-			src: capDoc + `query D @device(id: "urn:tdm:ns:device:D", deviceModel: "urn:tdm:ns:deviceModel:M") {
-  MQTT { Other(id: "urn:tdm:ns:capability:Other") { Action(name: "a") {} Action(name: "b") {} } }
-}
-query D2 @device(id: "urn:tdm:ns:device:D2", deviceModel: "urn:tdm:ns:deviceModel:Nope") { MQTT { C(id: "x") {} } }
-type M2 @deviceModel(id: "urn:tdm:ns:deviceModel:M2", capability: "urn:tdm:ns:capability:Nope") {ignore:void}
-}`,
-			want: []string{
-				`8:1: urn:tdm:ns:device:D: capability block id urn:tdm:ns:capability:Other differs from capability urn:tdm:ns:capability:Cap of device model urn:tdm:ns:deviceModel:M`,
-				`11:1: urn:tdm:ns:device:D2: unknown device model urn:tdm:ns:deviceModel:Nope`,
-				`12:1: urn:tdm:ns:deviceModel:M2: unknown capability urn:tdm:ns:capability:Nope`,
-			},
-		},
-		{
-			name: "flow steps",
-			src: capDoc + `query F($d: String) @workflowType(id: "urn:tdm:ns:workflow:F") {
-  steps {
-    step(name: "one", outEvent: ["done"]) { DeviceActivity(deviceModel: "urn:tdm:ns:DEVICEMODEL:M", deviceId: "${d}") { A } }
-    step(name: "two", inEvent: ["done", "never"]) { DeviceActivity(deviceModel: "urn:tdm:ns:deviceModel:M") { zap(x: 1) } }
-    step(name: "three") { DeviceActivity(deviceModel: "urn:tdm:ns:deviceModel:X") { a } }
-    step(name: "four") { ChoiceActivity { rule(name: "r", expr: "${x}") { setEvent(name: "E1") } default } }
-  }
-}}`,
-			want: []string{
-				`11:5: urn:tdm:ns:workflow:F: step "two": inEvent "never" is not emitted by any step's outEvent`,
-				`11:53: urn:tdm:ns:workflow:F: step "two": action "zap" is not a member of capability urn:tdm:ns:capability:Cap of device model urn:tdm:ns:deviceModel:M (members: a, b)`,
-				`12:27: urn:tdm:ns:workflow:F: step "three": unknown device model urn:tdm:ns:deviceModel:X`,
-			},
-		},
-		{
-			name: "system and deployment",
-			src: capDoc + `type S @systemType(id: "urn:tdm:ns:system:S") {
-  m: M @thing(id: "urn:tdm:ns:deviceModel:M")
-  c: C @thing(id: "urn:tdm:ns:capability:Cap")
-  f: F @workflow(id: "urn:tdm:ns:workflow:Missing")
-}
-query Dep @deployment(id: "urn:tdm:ns:deployment:Dep", systemId: "urn:tdm:ns:system:S") { m(deviceId: "t1") x(deviceId: "t2") }
-query Dep2 @deployment(id: "urn:tdm:ns:deployment:Dep2", systemId: "urn:tdm:ns:system:Gone") { m(deviceId: "t1") }
-}`,
-			want: []string{
-				`8:1: urn:tdm:ns:system:S: thing "c": urn:tdm:ns:capability:Cap is neither a known device model nor a known device`,
-				`8:1: urn:tdm:ns:system:S: workflow "f": unknown flow urn:tdm:ns:workflow:Missing`,
-				`13:1: urn:tdm:ns:deployment:Dep: binding "x" is not a thing role of system urn:tdm:ns:system:S`,
-				`14:1: urn:tdm:ns:deployment:Dep2: unknown system urn:tdm:ns:system:Gone`,
-			},
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s := mustExtract(t, tt.src)
-			var got []string
-			for _, e := range s.Check(nil) {
-				got = append(got, e.Error())
-			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("Check() (-want +got):\n%s", diff)
-			}
-		})
 	}
 }
 
@@ -304,11 +249,74 @@ func TestExtractErrors(t *testing.T) {
 		{"flow metatype", `{ query F @workflowType(id: "urn:tdm:ns:system:F") { steps } }`,
 			[]string{`1:29: urn:tdm:ns:system:F: metatype "system" does not match @workflowType; expected "workflow" or "flow"`}},
 		{"duplicate", "{ type A @propertyType(id: \"urn:tdm:ns:Property:A\") {ignore:void}\n type B @propertyType(id: \"urn:tdm:ns:property:A\") {ignore:void} }",
-			[]string{`2:2: urn:tdm:ns:property:A: duplicate id: type A already defines it at 1:3`}},
-		{"device without protocol", `{ query D @device(id: "urn:tdm:ns:device:D", deviceModel: "m") {ignore:void} }`,
+			[]string{`2:27: urn:tdm:ns:property:A: duplicate id: type A at 1:3 already defines it; type B needs an id of its own`}},
+		{"device without protocol", `{ query D @device(id: "urn:tdm:ns:device:D", deviceModel: "urn:tdm:ns:deviceModel:m") {ignore:void} }`,
 			[]string{`1:3: urn:tdm:ns:device:D: device D has no protocol block; expected MQTT { ... } or Modbus(serverId: ...) { ... }`}},
-		{"trigger without action", `{ query X @deployment(id: "urn:tdm:ns:deployment:X", systemId: "s") { triggers { T { condition(expr: "every 1 hours") } } } }`,
-			[]string{`1:82: urn:tdm:ns:deployment:X: trigger T needs condition(expr: ...) and at least one action(expr: ...)`}},
+		{"trigger without action", `{ query X @deployment(id: "urn:tdm:ns:deployment:X", systemId: "urn:tdm:ns:system:s") { triggers { T { condition(expr: "every 1 hours") } } } }`,
+			[]string{`1:100: urn:tdm:ns:deployment:X: trigger T needs condition(expr: ...) and at least one action(expr: ...)`}},
+		{"usage directive metatype", `{ type S @stateType(id: "urn:tdm:ns:state:S") { v: P @property(id: "urn:tdm:ns:state:P") } }`,
+			[]string{`1:68: urn:tdm:ns:state:S: metatype "state" of urn:tdm:ns:state:P does not match @property(id:); expected "property"`}},
+		{"instanceOf metatype", `{ type Q @propertyType(id: "urn:tdm:ns:property:Q", instanceOf: "urn:tdm:ns:property:P") {ignore:void} }`,
+			[]string{`1:65: urn:tdm:ns:property:Q: metatype "property" of urn:tdm:ns:property:P does not match argument instanceOf; expected "state"`}},
+		{"reference not a urn", `{ type M @deviceModel(id: "urn:tdm:ns:deviceModel:M", capability: "Cap") {ignore:void} }`,
+			[]string{`1:67: urn:tdm:ns:deviceModel:M: argument capability: urn "Cap" must start with "urn:tdm:"`}},
+		{"unknown data type", `{ type P @propertyType(id: "urn:tdm:ns:property:P", dataType: Int) {ignore:void} }`,
+			[]string{
+				`1:63: urn:tdm:ns:property:P: unknown data type Int; expected a built-in type (String, Boolean (Bool), Int8, Int16, Int32, Int64, UInt8 (Byte), UInt16, UInt32, UInt64, Float32 (Float), Float64 (Double), Urn, Arn, Uri, DateTime, Date, Duration, Json) or a URN string`,
+			}},
+		{"facet not a number", `{ type P @propertyType(id: "urn:tdm:ns:property:P", dataType: Int16, minValue: low) {ignore:void} }`,
+			[]string{
+				`1:80: urn:tdm:ns:property:P: minValue must be a number, found name low`,
+			}},
+		{"range inverted", `{ type P @propertyType(id: "urn:tdm:ns:property:P", dataType: Int16, min: 10, max: 1) {ignore:void} }`,
+			[]string{
+				`1:84: urn:tdm:ns:property:P: maxValue 1 is below minValue 10`,
+			}},
+		{"usage directive as definition", `{ type P @property(id: "urn:tdm:ns:property:P") {ignore:void} }`,
+			[]string{`1:3: type P has no entity directive; expected one of ` + directiveList}},
+		{"state member without directive", `{ type S @stateType(id: "urn:tdm:ns:state:S") { v: Int } }`,
+			[]string{`1:49: urn:tdm:ns:state:S: state member v has no @property(id: ...) directive; every member names its property (or @state / @enum)`}},
+		{"modbus operation unknown", "{ query P @device(id: \"urn:tdm:ns:device:P\", deviceModel: \"urn:tdm:ns:deviceModel:M\") {\n  Modbus(serverId: \"1\") { C(id: \"urn:tdm:ns:capability:C\") {\n    Action(name: \"r\") { Params ReadRegisters { Request(Address: 1, ReadCount: 1) } } } } } }",
+			[]string{
+				`3:32: urn:tdm:ns:device:P: unknown Modbus operation "ReadRegisters" in Action "r"; expected one of ReadCoils, ReadDiscreteInputs, ReadHoldingRegisters, ReadInputRegisters, WriteSingleCoil, WriteSingleRegister, WriteMultipleRegisters`,
+			}},
+		{"modbus request incomplete", "{ query P @device(id: \"urn:tdm:ns:device:P\", deviceModel: \"urn:tdm:ns:deviceModel:M\") {\n  Modbus(serverId: \"x\") { C(id: \"urn:tdm:ns:capability:C\") {\n    Action(name: \"r\") { Params ReadCoils { Request(ReadCount: 1) } }\n    Event(name: \"e\") {} } } } }",
+			[]string{
+				`2:20: urn:tdm:ns:device:P: serverId must be an integer, found "x"`,
+				`3:44: urn:tdm:ns:device:P: Request of ReadCoils has no Address argument (the first register or coil)`,
+				`4:5: urn:tdm:ns:device:P: Modbus devices have no events (the master polls them); remove Event(name: "e") or read the value with an action [DOC ug:iot-tg-models-mod101]`,
+			}},
+		{"mqtt action without publish", "{ query D @device(id: \"urn:tdm:ns:device:D\", deviceModel: \"urn:tdm:ns:deviceModel:M\") { MQTT { C(id: \"urn:tdm:ns:capability:C\") {\n  Action(name: \"a\") {}\n  Action(name: \"b\") { Subscribe(topic: \"t\") } } } } }",
+			[]string{
+				`2:3: urn:tdm:ns:device:D: Action "a" has no operation block; expected Publish after its params`,
+				`3:23: urn:tdm:ns:device:D: unknown MQTT operation "Subscribe" in Action "b"; expected one of Publish`,
+			}},
+		{"rest auth", "{ query G @service(id: \"urn:tdm:ns:service:G\") { REST { C(id: \"urn:tdm:ns:capability:C\") {\n  Action(name: \"a\") { HttpGet { Request(url: \"https://x\", auth: \"Basic\") } } } } } }",
+			[]string{
+				`2:65: urn:tdm:ns:service:G: auth "Basic" is not supported; the only value is "SigV4" (for AWS services, with awsServiceName)`,
+			}},
+		{"service protocol", `{ query G @service(id: "urn:tdm:ns:service:G") { MQTT { C(id: "urn:tdm:ns:capability:C") {} } } }`,
+			[]string{`1:50: urn:tdm:ns:service:G: unknown service protocol block "MQTT"; expected REST or AwsLambda`}},
+		{"trigger expressions", "{ query X @deployment(id: \"urn:tdm:ns:deployment:X\", systemId: \"urn:tdm:ns:system:s\") { triggers {\n  T { condition(expr: \"devices[name = 'm']\") action(expr: \"ThingsGraph.startFlow('F',\") }\n  U { condition(expr: \"every 0 hours\") action(expr: \"ThingsGraph.startFlow('F')\") } } } }",
+			[]string{
+				`2:37: urn:tdm:ns:deployment:X: trigger T condition: unexpected '='; expected '==' to compare (assignment is not an expression)`,
+				`2:86: urn:tdm:ns:deployment:X: trigger T action: expected an operand (name, literal, '(', '[' or '${'), found end of expression`,
+				`3:23: urn:tdm:ns:deployment:X: trigger U: malformed time condition "every 0 hours"; expected every <N> seconds|minutes|hours|days|weeks|months|years with N a positive integer`,
+			}},
+		{"binding without deviceId", `{ query X @deployment(id: "urn:tdm:ns:deployment:X", systemId: "urn:tdm:ns:system:s") { camera(thing: "c") } }`,
+			[]string{
+				`1:89: urn:tdm:ns:deployment:X: binding camera has no deviceId argument; expected camera(deviceId: "<thing name>")`,
+			}},
+		{"flow structure", "{ query F @workflowType(id: \"urn:tdm:ns:workflow:F\") {\n  steps {\n    step(name: \"a\", condition: \"${x ==}\") { Activity { go } }\n    step(name: \"b\") { ChoiceActivity { rule(expr: \"${x}\") other } }\n    step(name: \"c\") { DeviceActivity(deviceModel: \"urn:tdm:ns:deviceModel:M\") { a } OnError { Retries { Retry(name: \"r\") } Catches { Catch(name: \"k\") } } }\n  }\n  bogus\n} }",
+			[]string{
+				`3:39: urn:tdm:ns:workflow:F: step "a" condition: expected an operand (name, literal, '(', '[' or '${'), found '}'`,
+				`3:45: urn:tdm:ns:workflow:F: unknown activity Activity in step "a"; expected DeviceActivity, WebserviceActivity or ChoiceActivity`,
+				`4:40: urn:tdm:ns:workflow:F: rule of the ChoiceActivity of step "b" sets no event; expected { setEvent(name: "...") }`,
+				`4:59: urn:tdm:ns:workflow:F: unexpected other in the ChoiceActivity of step "b"; expected rule(expr: "${...}") { setEvent(name: "...") } or default`,
+				`5:105: urn:tdm:ns:workflow:F: Retry "r" needs errorEquals: [...] or condition: to say which errors it retries`,
+				`5:134: urn:tdm:ns:workflow:F: Catch "k" needs expr: or raiseEvent: to say what happens`,
+				`7:3: urn:tdm:ns:workflow:F: unexpected block bogus in flow F; expected variables { ... } and steps { ... }`,
+			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -325,58 +333,5 @@ func TestExtractErrors(t *testing.T) {
 				t.Errorf("Extract(%q) errors (-want +got):\n%s", tt.src, diff)
 			}
 		})
-	}
-}
-
-func TestExtractModbus(t *testing.T) {
-	src := `{ query P @device(id: "urn:tdm:ns:device:P", deviceModel: "urn:tdm:ns:deviceModel:M") {
-  MODBUS(ServerId: "1") { Cap(id: "urn:tdm:ns:capability:Cap") {
-    Action(name: "read") { Params ReadHoldingRegisters { Request(Address: 4, ReadCount: 1) Response { responsePayload(property: "p") } } }
-  } } } }`
-	s := mustExtract(t, src)
-	d := s.Devices[Key("urn:tdm:ns:device:P")]
-	if d.Protocol != "MODBUS" || d.ServerID != "1" || len(d.Actions) != 1 || d.Actions[0].Name != "read" ||
-		d.Actions[0].Operation != "ReadHoldingRegisters" || d.Actions[0].ResponseProperty != "p" {
-		t.Errorf("Modbus device = %+v", d)
-	}
-}
-
-func TestWebserviceStep(t *testing.T) {
-	src := `{
-query Geo @service(id: "urn:tdm:ns:service:Geo") {
-  REST { GeoCap(id: "urn:tdm:ns:capability:GeoCap") {
-    Action(name: "lookup") {
-      params { param(name: "ip", property: "urn:tdm:aws:Property:String") }
-      HttpPost { Request(url: "$macro(https://svc.${systemConfig.awsRegion}.amazonaws.com)", auth: "SigV4") { bodyParams } Response { responsePayload(property: "urn:tdm:aws:Property:Json") } }
-    }
-  } }
-}
-query F @workflowType(id: "urn:tdm:ns:Flow:F") {
-  variables { geo: G @property(id: "urn:tdm:aws:Property:Json") }
-  steps {
-    step(name: "a", description: "look up", condition: "${1 == 1}") { WebServiceActivity(webservice: "urn:tdm:ns:service:Geo", out: "geo") { lookup(ip: "1.2.3.4") } }
-    step(name: "b") { WebserviceActivity(webservice: "urn:tdm:ns:service:Geo") { nope } }
-  }
-}
-}`
-	s := mustExtract(t, src)
-	svc := s.Services[Key("urn:tdm:ns:service:Geo")]
-	if svc == nil || svc.Protocol != "REST" || svc.CapabilityID != "urn:tdm:ns:capability:GeoCap" || len(svc.Actions) != 1 ||
-		svc.Actions[0].Operation != "HttpPost" || svc.Actions[0].ResponseProperty != "urn:tdm:aws:Property:Json" {
-		t.Errorf("Services[Geo] = %+v", svc)
-	}
-	f := s.Flows[Key("urn:tdm:ns:flow:F")]
-	want := Step{Name: "a", Description: "look up", Condition: "${1 == 1}", Activity: Activity{
-		Kind: "WEBSERVICE", Service: "urn:tdm:ns:service:Geo", Out: "geo", Action: "lookup", Args: []Param{{Name: "ip", Value: "1.2.3.4"}}}}
-	if diff := cmp.Diff(want, f.Steps[0], cmpopts.IgnoreTypes(Pos{})); diff != "" {
-		t.Errorf("Steps[0] (-want +got):\n%s", diff)
-	}
-	var got []string
-	for _, e := range s.Check(nil) {
-		got = append(got, e.Error())
-	}
-	wantErrs := []string{`14:23: urn:tdm:ns:Flow:F: step "b": service urn:tdm:ns:service:Geo has no action "nope"`}
-	if diff := cmp.Diff(wantErrs, got); diff != "" {
-		t.Errorf("Check() (-want +got):\n%s", diff)
 	}
 }

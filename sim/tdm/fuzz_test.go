@@ -14,6 +14,16 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add("{ type A @x(v: [1, {a: $b}], s: \"\"\"\n  x\n\"\"\") { f: [T]! (a: 'q\\u00e9') @d { g } } }")
 	f.Add("{ query F($a: Int = -1.5e3) implements I & J @w(id: \"x\") { s {} } }")
+	f.Add("{ type C @stateType(id: \"urn:tdm:ns:state:C\") implements P @stateType(id: \"urn:tdm:ns:state:P\") { v: [R] @property(id: \"urn:tdm:ns:property:R\", isRequired: true) } }")
+	f.Add(`{ query F($d: String) @workflowType(id: "urn:tdm:ns:workflow:F") @triggers(definition: "{t {}}") @annotation(type: "tgc:FlowEvent", id: "e", x: 1.5, y: 2) {
+  steps { step(name: "c") @position(x: 1, y: 2) { ChoiceActivity { rule(expr: "${d == 'x'}") { setEvent(name: "e") } default } }
+    step(name: "s", inEvent: ["e"]) { DeviceActivity(deviceModel: "urn:tdm:ns:deviceModel:M", deviceId: "${d}") @device(id: "urn:tdm:ns:device:D") { a(x: "${(String) d}") }
+      OnError { Retries { Retry(name: "r", errorEquals: ["x"], maxAttempts: 2) } Catches { Catch(name: "c", raiseEvent: "f") } }
+      OnSuccess { Check(name: "k", condition: "${d}") { OnPass { raiseEvent(name: "p") } OnFail {} } } } } } }`)
+	f.Add(`{ query W @device(id: "urn:tdm:ns:device:W", deviceModel: "urn:tdm:ns:deviceModel:M") { Modbus(serverId: "2") { C(id: "urn:tdm:ns:capability:C") {
+  Action(name: "g") { Params ReadInputRegisters { Request(Address: 0, ReadCount: 1) Response { responsePayload(property: "urn:tdm:aws:property:Int16") } } } } } }
+query L @service(id: "urn:tdm:ns:service:L") { AwsLambda { C(id: "urn:tdm:ns:capability:C") { Action(name: "g") { InvokeCloudLambda { Request(arn: "arn:aws:lambda:r:1:function:f") } } } } }
+query M @mapping(id: "urn:tdm:ns:mapping:M", from: "urn:tdm:ns:property:A f", to: "urn:tdm:ns:property:B t") { forward { map(expr: "f.a => t.b") } } }`)
 	f.Fuzz(func(t *testing.T, src string) {
 		doc, err := Parse(src)
 		if err != nil {
@@ -50,6 +60,10 @@ func FuzzParseExpr(f *testing.F) {
 		"${cameraResult.lastClickedImage}",
 		"a ? -b.c[0] : !(d ?? 'x' + 1.5e3) % 10L",
 		"[1, \"two\", True, null] != $x && y <= 3 || z >= 4",
+		"((String) x).charAt(0) + (Integer) '4' + (int) -y",
+		"((string) 'a' + 'b').substring(1).toUpperCase()",
+		"tdm.lib.Math.max(image/value, devices[x == 1]/lastEvent) / 2",
+		"a ?? b ?? (c ? d : e) ?? 10UL",
 	}
 	for _, s := range seeds {
 		f.Add(s)
@@ -150,7 +164,7 @@ func equalDocs(a, b *Document) bool {
 	}
 	for i, x := range a.Definitions {
 		y := b.Definitions[i]
-		if x.Keyword != y.Keyword || x.Name != y.Name || len(x.Params) != len(y.Params) ||
+		if x.Keyword != y.Keyword || x.Name != y.Name || len(x.Params) != len(y.Params) || x.ImplementsAfter != y.ImplementsAfter ||
 			strings.Join(x.Implements, "&") != strings.Join(y.Implements, "&") ||
 			!equalDirectives(x.Directives, y.Directives) || !equalFields(x.Fields, y.Fields) {
 			return false

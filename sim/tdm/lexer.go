@@ -150,6 +150,10 @@ func (l *lexer) next() token {
 		switch r {
 		case '“', '”', '‘', '’':
 			l.fail(t.pos, "curly quote %c is not a string delimiter; use \" or '", r)
+		case '\\':
+			// The guide prints documents inside CLI strings, so copied text
+			// keeps its \" escapes.
+			l.fail(t.pos, "unexpected backslash outside a string; text copied from a CLI example keeps its \\\" escapes: write \" instead")
 		}
 		l.fail(t.pos, "unexpected character %s; expected a name, a value or one of { } ( ) [ ] : ! @ $ = &", quoteRune(r))
 	}

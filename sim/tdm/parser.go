@@ -28,12 +28,12 @@ func Parse(src string) (doc *Document, err error) {
 }
 
 type parser struct {
-	lx   lexer
-	tok  token
-	open []token // unclosed '{', '(' and '['
+	lx        lexer
+	tok, prev token
+	open      []token // unclosed '{', '(' and '['
 }
 
-func (p *parser) next() { p.tok = p.lx.next() }
+func (p *parser) next() { p.prev, p.tok = p.tok, p.lx.next() }
 
 func (p *parser) fail(pos Pos, format string, args ...any) {
 	panic(bailout{errorf(pos, "", format, args...)})
@@ -125,23 +125,16 @@ func (p *parser) definition() *Definition {
 		}
 		p.pop()
 	}
-	if p.tok.kind == tName && strings.EqualFold(p.tok.text, "implements") {
-		p.next()
-		n, _ := p.name("an interface name after \"implements\"")
-		def.Implements = append(def.Implements, n)
-		for {
-			if p.is("&") {
-				p.next()
-				n, _ = p.name("an interface name after '&'")
-			} else if p.tok.kind == tName {
-				n, _ = p.name("")
-			} else {
-				break
-			}
-			def.Implements = append(def.Implements, n)
+	def.Implements = p.implements()
+	def.Directives = p.directives()
+	if def.Implements == nil {
+		// `type A @stateType(id: a) implements B @stateType(id: b)`: the
+		// form the guide uses for state inheritance (spec §2.2).
+		if def.Implements = p.implements(); def.Implements != nil {
+			def.ImplementsAfter = len(def.Directives)
+			def.Directives = append(def.Directives, p.directives()...)
 		}
 	}
-	def.Directives = p.directives()
 	if !p.is("{") {
 		p.unexpected(fmt.Sprintf("'{' to open the body of %s %s", kw.text, def.Name))
 	}
@@ -151,6 +144,27 @@ func (p *parser) definition() *Definition {
 	}
 	def.End = p.pop().end
 	return def
+}
+
+// implements parses an optional `implements A [&] B ...` clause.
+func (p *parser) implements() []string {
+	if p.tok.kind != tName || !strings.EqualFold(p.tok.text, "implements") {
+		return nil
+	}
+	p.next()
+	n, _ := p.name("an interface name after \"implements\"")
+	names := []string{n}
+	for {
+		if p.is("&") {
+			p.next()
+			n, _ = p.name("an interface name after '&'")
+		} else if p.tok.kind == tName {
+			n, _ = p.name("")
+		} else {
+			return names
+		}
+		names = append(names, n)
+	}
 }
 
 func (p *parser) varDef() *VarDef {
@@ -209,6 +223,10 @@ func (p *parser) args(closer string) []*Arg {
 	p.push()
 	var as []*Arg
 	for !p.is(closer) {
+		if p.tok.kind == tName && p.prev.kind == tString && p.prev.end == p.tok.off {
+			// "a "b" c": the string ended at an unescaped quote.
+			p.fail(p.tok.pos, "name %q directly follows the string %q: a quote inside a string must be escaped (\\\") or be the other kind ('%s')", p.tok.text, p.prev.text, p.tok.text)
+		}
 		a := &Arg{Pos: p.tok.pos}
 		a.Name, _ = p.name("an argument name or '" + closer + "'")
 		p.expect(":", fmt.Sprintf(" after argument name %q", a.Name))

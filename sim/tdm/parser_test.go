@@ -68,6 +68,11 @@ func TestParseErrors(t *testing.T) {
 		{"list type", "{ query A($c: [Int) @x {a} }", `1:19: expected ']' to close the list type, found ')'`},
 		{"directive name", "{ type A @ {a} }", `1:12: expected a directive name after '@', found '{'`},
 		{"column counts runes", "{ type A @x(d: \"é\", e: “) {a} }", `1:24: curly quote “ is not a string delimiter; use " or '`},
+		// Mistakes found in the guide's own examples (spec §2.8, §2.9, tdm-examples README).
+		{"guide: CLI-escaped quotes", `{ query F @workflowType(id: \"urn:tdm:ns:workflow:F\") { steps } }`, `1:29: unexpected backslash outside a string; text copied from a CLI example keeps its \" escapes: write " instead`},
+		{"guide: curly quotes in a mapping", "{ query M @mapping(id: \"urn:tdm:ns:mapping:M\", from: ”urn:tdm:aws:property:Float32 f\") {} }", `1:54: curly quote ” is not a string delimiter; use " or '`},
+		{"guide: missing brace closing the flow", "{\nquery F @workflowType(id: \"urn:tdm:ns:workflow:F\") {\n  steps {\n    step(name: \"a\") { DeviceActivity(deviceModel: \"m\") { go }\n  }\n}\n", `7:1: unexpected end of document: '{' opened at 2:52 is not closed`},
+		{"guide: unescaped quote in an expression", `{ query D @deployment(id: "urn:tdm:ns:deployment:D") { triggers { T { condition(expr: "devices[name == "m"].events") } } } }`, `1:105: name "m" directly follows the string "devices[name == ": a quote inside a string must be escaped (\") or be the other kind ('m')`},
 		{"deep nesting", "{ type A @x(v: " + strings.Repeat("[", 600) + strings.Repeat("]", 600) + ") {a} }", `1:514: nesting deeper than 500 levels`},
 	}
 	for _, tt := range tests {
@@ -83,6 +88,24 @@ func TestParseErrors(t *testing.T) {
 				t.Errorf("Parse(%q) error is %T %v, want ErrorList of one", tt.src, err, err)
 			}
 		})
+	}
+}
+
+// TestImplementsAfterDirectives: the guide's `type A @stateType(id: a)
+// implements B @stateType(id: b)` form parses and prints back in place.
+func TestImplementsAfterDirectives(t *testing.T) {
+	src := `{ type C @stateType(id: "c") implements P & Q @stateType(id: "p") { v: T } }`
+	doc, err := Parse(src)
+	if err != nil {
+		t.Fatalf("Parse = %v", err)
+	}
+	d := doc.Definitions[0]
+	if d.ImplementsAfter != 1 || len(d.Directives) != 2 || strings.Join(d.Implements, ",") != "P,Q" {
+		t.Fatalf("definition = %+v, want implements P, Q after one directive", d)
+	}
+	want := "  type C @stateType(id: \"c\") implements P & Q @stateType(id: \"p\") {\n    v: T\n  }\n"
+	if got := PrintDefinition(d); got != want {
+		t.Errorf("PrintDefinition = %q, want %q", got, want)
 	}
 }
 

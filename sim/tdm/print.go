@@ -47,11 +47,16 @@ func printDefinition(b *strings.Builder, d *Definition) {
 		}
 		b.WriteByte(')')
 	}
+	k := d.ImplementsAfter
+	if k < 0 || k > len(d.Directives) || len(d.Implements) == 0 {
+		k = 0
+	}
+	printDirectives(b, d.Directives[:k])
 	if len(d.Implements) > 0 {
 		b.WriteString(" implements ")
 		b.WriteString(strings.Join(d.Implements, " & "))
 	}
-	printDirectives(b, d.Directives)
+	printDirectives(b, d.Directives[k:])
 	b.WriteString(" {\n")
 	for _, f := range d.Fields {
 		printField(b, f, 2)
