@@ -50,6 +50,8 @@ func (s *Service) Describe(r *http.Request) (awsproto.Call, error) {
 	}
 	call := awsproto.Call{Operation: rt.op, Action: "greengrass:" + rt.op, Resources: []string{"*"}}
 	switch {
+	case p["GroupId"] != "" && p["CertificateAuthorityId"] != "":
+		call.Resources = []string{base + "groups/" + p["GroupId"] + "/certificateauthorities/" + p["CertificateAuthorityId"]}
 	case p["GroupId"] != "" && p["DeploymentId"] != "":
 		call.Resources = []string{base + "groups/" + p["GroupId"] + "/deployments/" + p["DeploymentId"]}
 	case p["GroupId"] != "" && p["GroupVersionId"] != "":

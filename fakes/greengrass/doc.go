@@ -1,7 +1,11 @@
 // Package greengrass is a fake of the AWS IoT Greengrass v1 control plane:
 // groups and group versions, the seven definition kinds (cores, devices,
 // functions, subscriptions, resources, connectors, loggers) with their
-// versions, deployments, group and account roles, and tags. It is what
+// versions, deployments, group and account roles, tags, core connectivity
+// information, group certificate authorities (real ECDSA P-256 roots; see
+// Service.GroupCA) and their certificate configuration, and the device-side
+// Discovery API (Service.DiscoveryHandler, served over mutual TLS by the
+// caller). It is what
 // Things Graph's deploy path drives (spec things-graph.md §4.3) and what the
 // simulated Greengrass core reads its configuration from.
 //
@@ -31,9 +35,17 @@
 //   - X-Amzn-Client-Token idempotency is ignored; every create creates.
 //   - NextToken is a decimal offset; without MaxResults a list is one page.
 //     Get*DefinitionVersion never pages its content.
-//   - Bulk deployments, connectivity info, group certificate authorities,
-//     software update jobs and thing runtime configuration are routed but
-//     answer BadRequestException "not implemented".
+//   - Bulk deployments, software update jobs and thing runtime
+//     configuration are routed but answer BadRequestException "not
+//     implemented".
+//   - A group's first CA is generated when first asked for (list, get,
+//     GroupCA, discovery), not at CreateGroup; CAs are valid 5 years [INF].
+//   - Quotas (2,500 devices, 10,000 subscriptions of which 50 from cloud,
+//     200 functions, 200 resources, 20 resources per function, 124-byte
+//     core thing names) are checked per definition version; the message
+//     text is ours.
+//   - Discovery: verify's error is a 403 where AWS drops the connection;
+//     "deployed" means the newest deployment that did not fail.
 //   - Unknown routes answer 404 UnknownOperationException.
 //   - Deleting a deployed group needs a reset first [INF, from the console].
 package greengrass

@@ -35,7 +35,7 @@ func seqIDs() func() string {
 
 // newServer starts a fake with a fixed clock and sequential ids and returns
 // it with an SDK client pointed at it.
-func newServer(t *testing.T, opts greengrass.Options) (*greengrass.Server, *ggsdk.Client) {
+func newServer(t testing.TB, opts greengrass.Options) (*greengrass.Server, *ggsdk.Client) {
 	t.Helper()
 	if opts.AccountID == "" {
 		opts.AccountID = account

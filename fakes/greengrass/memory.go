@@ -18,6 +18,8 @@ type Memory struct {
 	defs        map[Kind]map[string]*defRec
 	defOrder    map[Kind][]string
 	serviceRole *RoleAssociation
+	// connectivity by thing name.
+	connectivity map[string]ThingConnectivity
 }
 
 type groupRec struct {
@@ -26,6 +28,9 @@ type groupRec struct {
 	// deployments in creation order.
 	deployments []Deployment
 	role        *RoleAssociation
+	// cas newest first.
+	cas        []GroupCA
+	certExpiry time.Duration
 }
 
 type defRec struct {
@@ -33,11 +38,15 @@ type defRec struct {
 	versions []DefinitionVersion
 }
 
-var _ Backend = (*Memory)(nil)
+var (
+	_ Backend                     = (*Memory)(nil)
+	_ ConnectivityBackend         = (*Memory)(nil)
+	_ CertificateAuthorityBackend = (*Memory)(nil)
+)
 
 // NewMemory returns an empty in-memory Backend.
 func NewMemory() *Memory {
-	m := &Memory{groups: map[string]*groupRec{}, defs: map[Kind]map[string]*defRec{}, defOrder: map[Kind][]string{}}
+	m := &Memory{groups: map[string]*groupRec{}, defs: map[Kind]map[string]*defRec{}, defOrder: map[Kind][]string{}, connectivity: map[string]ThingConnectivity{}}
 	for _, k := range Kinds {
 		m.defs[k] = map[string]*defRec{}
 	}
@@ -557,4 +566,87 @@ func (m *Memory) UntagResource(_ context.Context, arn string, keys []string) err
 		delete(*t, k)
 	}
 	return nil
+}
+
+func copyGroupCA(ca GroupCA) GroupCA {
+	ca.CertificatePEM = slices.Clone(ca.CertificatePEM)
+	ca.PrivateKeyDER = slices.Clone(ca.PrivateKeyDER)
+	return ca
+}
+
+func copyGroupCAs(cas []GroupCA) []GroupCA {
+	out := make([]GroupCA, len(cas))
+	for i, ca := range cas {
+		out[i] = copyGroupCA(ca)
+	}
+	return out
+}
+
+// AddGroupCA implements CertificateAuthorityBackend.
+func (m *Memory) AddGroupCA(_ context.Context, ca GroupCA, ifNone bool) ([]GroupCA, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	rec, err := m.group(ca.GroupID)
+	if err != nil {
+		return nil, err
+	}
+	if !ifNone || len(rec.cas) == 0 {
+		rec.cas = append([]GroupCA{copyGroupCA(ca)}, rec.cas...)
+	}
+	return copyGroupCAs(rec.cas), nil
+}
+
+// GroupCAs implements CertificateAuthorityBackend.
+func (m *Memory) GroupCAs(_ context.Context, groupID string) ([]GroupCA, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	rec, err := m.group(groupID)
+	if err != nil {
+		return nil, err
+	}
+	return copyGroupCAs(rec.cas), nil
+}
+
+// SetCertificateExpiry implements CertificateAuthorityBackend.
+func (m *Memory) SetCertificateExpiry(_ context.Context, groupID string, d time.Duration) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	rec, err := m.group(groupID)
+	if err != nil {
+		return err
+	}
+	rec.certExpiry = d
+	return nil
+}
+
+// CertificateExpiry implements CertificateAuthorityBackend.
+func (m *Memory) CertificateExpiry(_ context.Context, groupID string) (time.Duration, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	rec, err := m.group(groupID)
+	if err != nil {
+		return 0, err
+	}
+	return rec.certExpiry, nil
+}
+
+// PutConnectivity implements ConnectivityBackend.
+func (m *Memory) PutConnectivity(_ context.Context, c ThingConnectivity) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c.Info = slices.Clone(c.Info)
+	m.connectivity[c.ThingName] = c
+	return nil
+}
+
+// Connectivity implements ConnectivityBackend.
+func (m *Memory) Connectivity(_ context.Context, thingName string) (ThingConnectivity, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	c, ok := m.connectivity[thingName]
+	if !ok {
+		return ThingConnectivity{ThingName: thingName}, nil
+	}
+	c.Info = slices.Clone(c.Info)
+	return c, nil
 }

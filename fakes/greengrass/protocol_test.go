@@ -37,7 +37,7 @@ func TestProtocolEdges(t *testing.T) {
 		{"unknown path", "GET", "/greengrass/nothing-here", "", 404, greengrass.CodeUnknownOperation, "GET /greengrass/nothing-here"},
 		{"wrong method", "PATCH", "/greengrass/groups", "", 404, greengrass.CodeUnknownOperation, "PATCH"},
 		{"empty path label", "GET", "/greengrass/groups//versions", "", 404, greengrass.CodeUnknownOperation, ""},
-		{"unimplemented operation", "GET", "/greengrass/things/core-1/connectivityInfo", "", 400, greengrass.CodeBadRequest, "GetConnectivityInfo"},
+		{"unimplemented operation", "GET", "/greengrass/things/core-1/runtimeconfig", "", 400, greengrass.CodeBadRequest, "GetThingRuntimeConfiguration"},
 		{"bulk stop literal wins", "PUT", "/greengrass/bulk/deployments/b1/$stop", "", 400, greengrass.CodeBadRequest, "StopBulkDeployment"},
 		{"missing required entry member", "POST", "/greengrass/definition/devices", `{"InitialVersion":{"Devices":[{"Id":"d"}]}}`, 400, greengrass.CodeBadRequest, "ThingArn is required"},
 		{"missing required subscription members", "POST", "/greengrass/definition/subscriptions/x/versions", `{"Subscriptions":[{"Id":"s"}]}`, 400, greengrass.CodeBadRequest, "Source is required"},

@@ -24,6 +24,13 @@ func (s *Service) buildRoutes() []route {
 		newRoute("PUT", "/greengrass/servicerole", "AssociateServiceRoleToAccount", s.AssociateServiceRoleToAccount),
 		newRoute("GET", "/greengrass/servicerole", "GetServiceRoleForAccount", s.GetServiceRoleForAccount),
 		newRoute("DELETE", "/greengrass/servicerole", "DisassociateServiceRoleFromAccount", s.DisassociateServiceRoleFromAccount),
+		newRoute("GET", "/greengrass/things/{ThingName}/connectivityInfo", "GetConnectivityInfo", s.GetConnectivityInfo),
+		newRoute("PUT", "/greengrass/things/{ThingName}/connectivityInfo", "UpdateConnectivityInfo", s.UpdateConnectivityInfo),
+		newRoute("POST", "/greengrass/groups/{GroupId}/certificateauthorities", "CreateGroupCertificateAuthority", s.CreateGroupCertificateAuthority),
+		newRoute("GET", "/greengrass/groups/{GroupId}/certificateauthorities", "ListGroupCertificateAuthorities", s.ListGroupCertificateAuthorities),
+		newRoute("GET", "/greengrass/groups/{GroupId}/certificateauthorities/{CertificateAuthorityId}", "GetGroupCertificateAuthority", s.GetGroupCertificateAuthority),
+		newRoute("GET", "/greengrass/groups/{GroupId}/certificateauthorities/configuration/expiry", "GetGroupCertificateConfiguration", s.GetGroupCertificateConfiguration),
+		newRoute("PUT", "/greengrass/groups/{GroupId}/certificateauthorities/configuration/expiry", "UpdateGroupCertificateConfiguration", s.UpdateGroupCertificateConfiguration),
 		newRoute("GET", "/tags/{resource-arn}", "ListTagsForResource", s.ListTagsForResource),
 		newRoute("POST", "/tags/{resource-arn}", "TagResource", s.TagResource),
 		newRoute("DELETE", "/tags/{resource-arn}", "UntagResource", s.UntagResource),
@@ -55,19 +62,12 @@ func (s *Service) buildRoutes() []route {
 }
 
 var unimplemented = []struct{ method, uri, op string }{
-	{"POST", "/greengrass/groups/{GroupId}/certificateauthorities", "CreateGroupCertificateAuthority"},
 	{"POST", "/greengrass/updates", "CreateSoftwareUpdateJob"},
 	{"GET", "/greengrass/bulk/deployments/{BulkDeploymentId}/status", "GetBulkDeploymentStatus"},
-	{"GET", "/greengrass/things/{ThingName}/connectivityInfo", "GetConnectivityInfo"},
-	{"GET", "/greengrass/groups/{GroupId}/certificateauthorities/{CertificateAuthorityId}", "GetGroupCertificateAuthority"},
-	{"GET", "/greengrass/groups/{GroupId}/certificateauthorities/configuration/expiry", "GetGroupCertificateConfiguration"},
 	{"GET", "/greengrass/things/{ThingName}/runtimeconfig", "GetThingRuntimeConfiguration"},
 	{"GET", "/greengrass/bulk/deployments/{BulkDeploymentId}/detailed-reports", "ListBulkDeploymentDetailedReports"},
 	{"GET", "/greengrass/bulk/deployments", "ListBulkDeployments"},
-	{"GET", "/greengrass/groups/{GroupId}/certificateauthorities", "ListGroupCertificateAuthorities"},
 	{"POST", "/greengrass/bulk/deployments", "StartBulkDeployment"},
 	{"PUT", "/greengrass/bulk/deployments/{BulkDeploymentId}/$stop", "StopBulkDeployment"},
-	{"PUT", "/greengrass/things/{ThingName}/connectivityInfo", "UpdateConnectivityInfo"},
-	{"PUT", "/greengrass/groups/{GroupId}/certificateauthorities/configuration/expiry", "UpdateGroupCertificateConfiguration"},
 	{"PUT", "/greengrass/things/{ThingName}/runtimeconfig", "UpdateThingRuntimeConfiguration"},
 }

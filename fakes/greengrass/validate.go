@@ -21,6 +21,9 @@ var iotNamePattern = regexp.MustCompile(`^[a-zA-Z0-9:_-]{1,128}$`)
 // model's required members and enums and the documented value rules. All
 // problems are reported at once, as AWS's ErrorDetails list does.
 func validateContent(k Kind, c DefinitionContent) error {
+	if err := checkQuotas(k, c); err != nil {
+		return err
+	}
 	var v validator
 	switch k {
 	case KindCores:
@@ -109,6 +112,72 @@ func validateContent(k Kind, c DefinitionContent) error {
 		return nil
 	}
 	return badRequest("The %s definition is invalid or corrupted. (ErrorDetails: [%s])", k, strings.Join(v.problems, ", "))
+}
+
+// Greengrass v1 group quotas. A group version names at most one
+// definition version of each kind, so a per-group quota bounds each
+// definition version. AWS: General Reference, "AWS IoT Greengrass endpoints
+// and quotas", AWS IoT Greengrass Cloud API (devices raised from 200 to
+// 2500 and subscriptions from 1000 to 10000 with core v1.11.0).
+const (
+	MaxDevicesPerGroup            = 2500
+	MaxFunctionsPerGroup          = 200
+	MaxResourcesPerGroup          = 200
+	MaxResourcesPerFunction       = 20
+	MaxSubscriptionsPerGroup      = 10000
+	MaxCloudSubscriptionsPerGroup = 50
+	// MaxCoreThingNameBytes is the longest core thing name, in bytes of UTF-8.
+	MaxCoreThingNameBytes = 124
+)
+
+// checkQuotas refuses a definition version over a documented quota before
+// any entry is looked at. [INF] AWS's message for these is not recorded;
+// the text names the quota as the General Reference does.
+func checkQuotas(k Kind, c DefinitionContent) error {
+	over := func(what string, n, limit int) error {
+		return badRequest("The %s definition is invalid or corrupted. (ErrorDetails: [The maximum number of %s is %d, found %d.])", k, what, limit, n)
+	}
+	switch k {
+	case KindDevices:
+		if n := len(c.Devices); n > MaxDevicesPerGroup {
+			return over("AWS IoT devices per AWS IoT Greengrass group", n, MaxDevicesPerGroup)
+		}
+	case KindFunctions:
+		if n := len(c.Functions); n > MaxFunctionsPerGroup {
+			return over("Lambda functions per group", n, MaxFunctionsPerGroup)
+		}
+		for _, f := range c.Functions {
+			if fc := f.FunctionConfiguration; fc != nil && fc.Environment != nil {
+				if n := len(fc.Environment.ResourceAccessPolicies); n > MaxResourcesPerFunction {
+					return over("resources per Lambda function", n, MaxResourcesPerFunction)
+				}
+			}
+		}
+	case KindResources:
+		if n := len(c.Resources); n > MaxResourcesPerGroup {
+			return over("resources per group", n, MaxResourcesPerGroup)
+		}
+	case KindSubscriptions:
+		if n := len(c.Subscriptions); n > MaxSubscriptionsPerGroup {
+			return over("subscriptions per group", n, MaxSubscriptionsPerGroup)
+		}
+		cloud := 0
+		for _, e := range c.Subscriptions {
+			if e.Source == "cloud" {
+				cloud++
+			}
+		}
+		if cloud > MaxCloudSubscriptionsPerGroup {
+			return over("subscriptions that specify Cloud as the source per group", cloud, MaxCloudSubscriptionsPerGroup)
+		}
+	case KindCores:
+		for _, e := range c.Cores {
+			if name := thingNameOf(e.ThingArn); len(name) > MaxCoreThingNameBytes {
+				return badRequest("The cores definition is invalid or corrupted. (ErrorDetails: [The maximum length of a core thing name is %d bytes, %q has %d.])", MaxCoreThingNameBytes, name, len(name))
+			}
+		}
+	}
+	return nil
 }
 
 type validator struct {
