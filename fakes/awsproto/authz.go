@@ -3,6 +3,8 @@ package awsproto
 import (
 	"context"
 	"net/http"
+
+	"github.com/tgsim/tgsim/fakes/policy"
 )
 
 // Call is what IAM needs to know about one request: the action, the
@@ -22,6 +24,10 @@ type Call struct {
 	Context map[string][]string
 	// Extra lists further action/resource pairs that must also be allowed.
 	Extra []Call
+	// ResourcePolicies are the resource-based policies of the resource (an
+	// S3 bucket policy); the edge evaluates them with the caller's
+	// identity-based policies, and alone for anonymous callers.
+	ResourcePolicies []policy.NamedPolicy
 	// NoAuthorization marks operations any authenticated caller may call
 	// (sts:GetCallerIdentity needs no permission).
 	NoAuthorization bool

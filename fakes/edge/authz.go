@@ -110,24 +110,58 @@ type authorizer struct {
 
 // Authorize implements awsproto.Authorizer.
 func (a *authorizer) Authorize(ctx context.Context, action, resource string, extra map[string][]string) error {
-	return a.check(ctx, action, resource, extra)
+	return a.check(ctx, action, resource, extra, nil)
 }
 
-func (a *authorizer) check(ctx context.Context, action, resource string, extra map[string][]string) error {
-	if a.set == nil { // root: every action of its own account
-		return nil
+// rootPolicy stands for the root user's implicit permission to do anything
+// in its account, so that a resource-based policy's explicit deny still
+// applies to root (AWS: a bucket policy can deny the account's root user).
+var rootPolicy = func() policy.NamedPolicy {
+	p, err := policy.Parse(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`)
+	if err != nil {
+		panic(err)
+	}
+	return policy.NamedPolicy{ID: "root", Policy: p}
+}()
+
+// check evaluates the caller's policies together with the resource's own
+// (resourcePolicies, such as a bucket policy). An anonymous caller is the
+// principal "*" and only resource-based policies can allow it.
+func (a *authorizer) check(ctx context.Context, action, resource string, extra map[string][]string, resourcePolicies []policy.NamedPolicy) error {
+	var set policy.Set
+	principal := &policy.Principal{Type: "AWS", ID: a.caller.ARN, Account: a.caller.Account}
+	switch {
+	case a.caller.Anonymous():
+		// AWS: reference_policies_elements_principal, "Anonymous users":
+		// Principal "*" is how a resource-based policy grants them.
+		set.Resource = resourcePolicies
+		principal = &policy.Principal{Type: "AWS", ID: "*"}
+	case a.set == nil: // root: every action of its own account
+		if len(resourcePolicies) == 0 {
+			return nil
+		}
+		set = policy.Set{Identity: []policy.NamedPolicy{rootPolicy}, Resource: resourcePolicies}
+	default:
+		set = *a.set
+		if len(resourcePolicies) > 0 {
+			set.Resource = append(append([]policy.NamedPolicy(nil), set.Resource...), resourcePolicies...)
+		}
 	}
 	req := &policy.Request{
 		Action: action, Resource: resource,
-		Principal: &policy.Principal{Type: "AWS", ID: a.caller.ARN, Account: a.caller.Account},
+		Principal: principal,
 		Context:   a.e.globalContext(a.r, a.caller, a.region),
 	}
 	for k, v := range extra {
 		req.Context.Set(k, v...)
 	}
-	res := policy.Evaluate(*a.set, req, policy.Options{})
+	res := policy.Evaluate(set, req, policy.Options{})
+	callerName := a.caller.ARN
+	if a.caller.Anonymous() {
+		callerName = "anonymous"
+	}
 	d := Decision{
-		Time: a.e.opts.Now(), RequestID: awsproto.RequestID(ctx), Caller: a.caller.ARN, Service: a.service,
+		Time: a.e.opts.Now(), RequestID: awsproto.RequestID(ctx), Caller: callerName, Service: a.service,
 		Operation: a.op, Action: action, Resource: resource, Decision: res.Decision, DeniedBy: res.DeniedBy, Matched: res.Matched,
 	}
 	if res.Decision == policy.Allowed {
@@ -137,6 +171,9 @@ func (a *authorizer) check(ctx context.Context, action, resource string, extra m
 		return nil
 	}
 	d.Message = denialMessage(a.caller, action, resource, res)
+	if a.caller.Anonymous() {
+		d.Message = "Access Denied" // AWS tells anonymous callers no more
+	}
 	d.Enforced = a.e.opts.Mode == ModeEnforce
 	if a.e.opts.Decisions != nil {
 		a.e.opts.Decisions.add(d)
@@ -189,9 +226,11 @@ func (e *Edge) globalContext(r *http.Request, c awsproto.Caller, region string) 
 	if c.Type == "AssumedRole" && c.RoleARN != "" {
 		principalArn = c.RoleARN // aws:PrincipalArn is the role's ARN for a session
 	}
-	ctx.Set("aws:PrincipalArn", principalArn)
-	ctx.Set("aws:PrincipalAccount", c.Account)
-	ctx.Set("aws:userid", c.UserID)
+	if !c.Anonymous() { // AWS: the principal keys are absent for anonymous requests
+		ctx.Set("aws:PrincipalArn", principalArn)
+		ctx.Set("aws:PrincipalAccount", c.Account)
+		ctx.Set("aws:userid", c.UserID)
+	}
 	switch c.Type {
 	case "Root":
 		ctx.Set("aws:PrincipalType", "Account")

@@ -26,7 +26,6 @@ import (
 	"time"
 
 	"github.com/tgsim/tgsim/fakes/awsproto"
-	"github.com/tgsim/tgsim/fakes/policy"
 	"github.com/tgsim/tgsim/fakes/sigv4"
 )
 
@@ -184,26 +183,9 @@ func (e *Edge) serveVerified(w http.ResponseWriter, r *http.Request, scope awspr
 		call = awsproto.Call{Operation: "Unknown", Action: scope.Service + ":*", Resources: []string{"*"}}
 	}
 	az.op = call.Operation
-	switch {
-	case caller.Anonymous():
-		// Anonymous S3 requests are allowed only by a bucket policy that
-		// grants them, and tgsim has no bucket policies yet.
-		if !call.NoAuthorization {
-			msg := "Access Denied"
-			d := Decision{Time: e.opts.Now(), RequestID: awsproto.RequestID(ctx), Caller: "anonymous", Service: scope.Service,
-				Operation: call.Operation, Action: call.Action, Decision: policy.ImplicitDeny, Enforced: e.opts.Mode == ModeEnforce, Message: msg}
-			if len(call.Resources) > 0 {
-				d.Resource = call.Resources[0]
-			}
-			if e.opts.Decisions != nil {
-				e.opts.Decisions.add(d)
-			}
-			if d.Enforced {
-				e.rejectCode(w, r, proto, http.StatusForbidden, "AccessDenied", msg)
-				return
-			}
-		}
-	case caller.Type != "Root":
+	// Anonymous S3 requests are allowed only by a bucket policy that grants
+	// them (principal "*"); check evaluates them that way.
+	if !caller.Anonymous() && caller.Type != "Root" {
 		set, err := e.opts.Identity.Policies(caller)
 		if err != nil {
 			e.writeErr(w, r, proto, err)
@@ -211,10 +193,10 @@ func (e *Edge) serveVerified(w http.ResponseWriter, r *http.Request, scope awspr
 		}
 		az.set = &set
 	}
-	if !call.NoAuthorization && !call.SelfAuthorized && !caller.Anonymous() {
+	if !call.NoAuthorization && !call.SelfAuthorized {
 		for _, c := range append([]awsproto.Call{call}, call.Extra...) {
 			for _, res := range c.Resources {
-				if err := az.check(ctx, c.Action, res, c.Context); err != nil {
+				if err := az.check(ctx, c.Action, res, c.Context, c.ResourcePolicies); err != nil {
 					e.writeErr(w, r, proto, err)
 					return
 				}

@@ -37,13 +37,31 @@ var bucketSubresources = []struct {
 
 // Describe maps a request to its S3 operation, IAM action(s), resources
 // (arn:aws:s3:::BUCKET or arn:aws:s3:::BUCKET/KEY) and S3 condition keys.
+// ResourcePolicies carries the bucket's policy (CopyObject's Extra call
+// the source bucket's).
 func (s *Service) Describe(r *http.Request) (awsproto.Call, error) {
 	p := r.URL.Path
 	if vp, ok := s.pathStyle(r); ok {
 		p = vp
 	}
-	p = strings.TrimPrefix(p, "/")
-	bucket, key, _ := strings.Cut(p, "/")
+	bucket, key := splitPath(p)
+	return s.describe(r, bucket, key), nil
+}
+
+// describe maps a path-style request for bucket and key to its Call.
+func (s *Service) describe(r *http.Request, bucket, key string) awsproto.Call {
+	c := s.describeAction(r, bucket, key)
+	if bucket != "" && !c.NoAuthorization {
+		c.ResourcePolicies = s.bucketPolicies(bucket)
+	}
+	for i := range c.Extra {
+		src, _, _ := strings.Cut(strings.TrimPrefix(c.Extra[i].Resources[0], "arn:aws:s3:::"), "/")
+		c.Extra[i].ResourcePolicies = s.bucketPolicies(src)
+	}
+	return c
+}
+
+func (s *Service) describeAction(r *http.Request, bucket, key string) awsproto.Call {
 	q := r.URL.Query()
 	bucketArn := "arn:aws:s3:::" + bucket
 	objectArn := bucketArn + "/" + key
@@ -53,9 +71,9 @@ func (s *Service) Describe(r *http.Request) (awsproto.Call, error) {
 	switch {
 	case bucket == "":
 		if r.Method == http.MethodGet {
-			return call("ListBuckets", "s3:ListAllMyBuckets", "*"), nil
+			return call("ListBuckets", "s3:ListAllMyBuckets", "*")
 		}
-		return awsproto.Call{Operation: "Unknown", NoAuthorization: true}, nil
+		return awsproto.Call{Operation: "Unknown", NoAuthorization: true}
 	case key == "":
 		for _, b := range bucketSubresources {
 			if q.Has(b.sub) && r.Method == b.method {
@@ -63,47 +81,47 @@ func (s *Service) Describe(r *http.Request) (awsproto.Call, error) {
 				if b.sub == "delete" {
 					resource = bucketArn + "/*"
 				}
-				return call(b.op, b.action, resource), nil
+				return call(b.op, b.action, resource)
 			}
 		}
 		switch r.Method {
 		case http.MethodPut:
-			return call("CreateBucket", "s3:CreateBucket", bucketArn), nil
+			return call("CreateBucket", "s3:CreateBucket", bucketArn)
 		case http.MethodDelete:
-			return call("DeleteBucket", "s3:DeleteBucket", bucketArn), nil
+			return call("DeleteBucket", "s3:DeleteBucket", bucketArn)
 		case http.MethodHead:
-			return call("HeadBucket", "s3:ListBucket", bucketArn), nil
+			return call("HeadBucket", "s3:ListBucket", bucketArn)
 		case http.MethodGet:
 			if q.Get("list-type") == "2" {
-				return call("ListObjectsV2", "s3:ListBucket", bucketArn), nil
+				return call("ListObjectsV2", "s3:ListBucket", bucketArn)
 			}
-			return call("ListObjects", "s3:ListBucket", bucketArn), nil
+			return call("ListObjects", "s3:ListBucket", bucketArn)
 		case http.MethodPost:
 			// Browser-form uploads (POST Object) write a key named in the form.
-			return call("PostObject", "s3:PutObject", bucketArn+"/*"), nil
+			return call("PostObject", "s3:PutObject", bucketArn+"/*")
 		}
 	default:
 		switch {
 		case r.Method == http.MethodPost && q.Has("uploads"):
-			return call("CreateMultipartUpload", "s3:PutObject", objectArn), nil
+			return call("CreateMultipartUpload", "s3:PutObject", objectArn)
 		case r.Method == http.MethodPut && q.Has("uploadId"):
-			return call("UploadPart", "s3:PutObject", objectArn), nil
+			return call("UploadPart", "s3:PutObject", objectArn)
 		case r.Method == http.MethodPost && q.Has("uploadId"):
-			return call("CompleteMultipartUpload", "s3:PutObject", objectArn), nil
+			return call("CompleteMultipartUpload", "s3:PutObject", objectArn)
 		case r.Method == http.MethodDelete && q.Has("uploadId"):
-			return call("AbortMultipartUpload", "s3:AbortMultipartUpload", objectArn), nil
+			return call("AbortMultipartUpload", "s3:AbortMultipartUpload", objectArn)
 		case r.Method == http.MethodGet && q.Has("uploadId"):
-			return call("ListParts", "s3:ListMultipartUploadParts", objectArn), nil
+			return call("ListParts", "s3:ListMultipartUploadParts", objectArn)
 		case q.Has("tagging"):
 			if r.Method == http.MethodGet {
-				return call("GetObjectTagging", "s3:GetObjectTagging", objectArn), nil
+				return call("GetObjectTagging", "s3:GetObjectTagging", objectArn)
 			}
-			return call("PutObjectTagging", "s3:PutObjectTagging", objectArn), nil
+			return call("PutObjectTagging", "s3:PutObjectTagging", objectArn)
 		case q.Has("acl"):
 			if r.Method == http.MethodGet {
-				return call("GetObjectAcl", "s3:GetObjectAcl", objectArn), nil
+				return call("GetObjectAcl", "s3:GetObjectAcl", objectArn)
 			}
-			return call("PutObjectAcl", "s3:PutObjectAcl", objectArn), nil
+			return call("PutObjectAcl", "s3:PutObjectAcl", objectArn)
 		case r.Method == http.MethodPut && r.Header.Get("X-Amz-Copy-Source") != "":
 			c := call("CopyObject", "s3:PutObject", objectArn)
 			src, _ := url.PathUnescape(strings.TrimPrefix(r.Header.Get("X-Amz-Copy-Source"), "/"))
@@ -111,20 +129,20 @@ func (s *Service) Describe(r *http.Request) (awsproto.Call, error) {
 				src = src[:i]
 			}
 			c.Extra = []awsproto.Call{{Operation: "CopyObject", Action: "s3:GetObject", Resources: []string{"arn:aws:s3:::" + src}}}
-			return c, nil
+			return c
 		case r.Method == http.MethodPut:
-			return call("PutObject", "s3:PutObject", objectArn), nil
+			return call("PutObject", "s3:PutObject", objectArn)
 		case r.Method == http.MethodGet, r.Method == http.MethodHead:
 			op := "GetObject"
 			if r.Method == http.MethodHead {
 				op = "HeadObject"
 			}
-			return call(op, "s3:GetObject", objectArn), nil
+			return call(op, "s3:GetObject", objectArn)
 		case r.Method == http.MethodDelete:
-			return call("DeleteObject", "s3:DeleteObject", objectArn), nil
+			return call("DeleteObject", "s3:DeleteObject", objectArn)
 		}
 	}
-	return awsproto.Call{Operation: "Unknown", NoAuthorization: true}, nil
+	return awsproto.Call{Operation: "Unknown", NoAuthorization: true}
 }
 
 // s3Context returns the S3 condition keys a request carries.

@@ -19,6 +19,26 @@ const (
 	codeInternalError  = "InternalError"
 )
 
+func invalidArgument(format string, args ...any) error {
+	return awsproto.NewError(http.StatusBadRequest, "InvalidArgument", format, args...)
+}
+
+func malformedXML() error {
+	return awsproto.NewError(http.StatusBadRequest, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema")
+}
+
+func malformedPolicy(format string, args ...any) error {
+	return awsproto.NewError(http.StatusBadRequest, "MalformedPolicy", format, args...)
+}
+
+func noSuchBucket(bucket string) error {
+	return awsproto.NewError(http.StatusNotFound, "NoSuchBucket", "The specified bucket does not exist")
+}
+
+func methodNotAllowed(method string) error {
+	return awsproto.NewError(http.StatusMethodNotAllowed, "MethodNotAllowed", "The specified method is not allowed against this resource.")
+}
+
 func badDigest(alg string) error {
 	return awsproto.NewError(http.StatusBadRequest, codeBadDigest, "The %s you specified did not match the calculated checksum.", alg)
 }

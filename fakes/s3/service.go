@@ -2,6 +2,7 @@ package s3
 
 import (
 	"bytes"
+	"crypto/rand"
 	"fmt"
 	"io"
 	"log/slog"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/johannesboyne/gofakes3"
@@ -36,14 +38,31 @@ type Options struct {
 	// "/<bucket>/...". nil means {"localhost"}; an empty non-nil slice turns
 	// virtual hosting off.
 	HostBucketBases []string
+	// MasterKey (32 bytes, AES-256) wraps the per-bucket data keys that
+	// encrypt objects stored with server-side encryption. nil generates one
+	// at New, so stored objects do not outlive the Service.
+	MasterKey []byte
+	// AccessLogBatch is how many server access log records are gathered
+	// before they are delivered as one log object. Default 100.
+	AccessLogBatch int
 }
 
 // Service is the fake S3. It is an http.Handler.
 type Service struct {
-	opts    Options
-	log     *slog.Logger
-	backend *s3mem.Backend
-	handler http.Handler
+	opts           Options
+	log            *slog.Logger
+	inner          *s3mem.Backend
+	backend        *sseBackend
+	handler        http.Handler
+	canonicalOwner string
+
+	mu      sync.RWMutex
+	buckets map[string]*bucketSettings // s.mu held
+
+	logMu       sync.Mutex
+	accessLogs  map[string][]AccessLogRecord // by source bucket; s.logMu held
+	pendingLogs []pendingRecord              // s.logMu held
+	flushMu     sync.Mutex                   // one delivery at a time
 }
 
 // New returns a Service with an empty in-memory store.
@@ -68,9 +87,25 @@ func New(opts Options) (*Service, error) {
 			return nil, fmt.Errorf("s3: host bucket base %q is empty", b)
 		}
 	}
+	if opts.AccessLogBatch <= 0 {
+		opts.AccessLogBatch = 100
+	}
+	if opts.MasterKey == nil {
+		opts.MasterKey = make([]byte, 32)
+		if _, err := rand.Read(opts.MasterKey); err != nil {
+			return nil, fmt.Errorf("s3: generating master key: %w", err)
+		}
+	}
 	log := opts.Logger.With("component", "s3")
 	ts := clock{now: opts.Now}
-	backend := s3mem.New(s3mem.WithTimeSource(ts))
+	inner := s3mem.New(s3mem.WithTimeSource(ts))
+	backend, err := newSSEBackend(inner, opts.MasterKey, opts.Now)
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{opts: opts, log: log, inner: inner, backend: backend, canonicalOwner: canonicalID(opts.AccountID),
+		buckets: map[string]*bucketSettings{}, accessLogs: map[string][]AccessLogRecord{}}
+	backend.onDeleteBucket = s.forgetBucket
 	faker := gofakes3.New(backend,
 		gofakes3.WithTimeSource(ts),
 		// Divergence: no RequestTimeTooSkewed; see doc.go.
@@ -79,29 +114,65 @@ func New(opts Options) (*Service, error) {
 		// Content-MD5, when sent, is checked (S3 does).
 		gofakes3.WithIntegrityCheck(true),
 	)
-	return &Service{opts: opts, log: log, backend: backend, handler: faker.Server()}, nil
+	s.handler = faker.Server()
+	return s, nil
 }
 
-// Backend returns the in-memory store, for inspection in tests. It is safe
-// for concurrent use; its methods are gofakes3's Backend interface.
-func (s *Service) Backend() *s3mem.Backend { return s.backend }
+// Backend returns the in-memory store, for inspection in tests: objects
+// stored with server-side encryption are ciphertext there, with the
+// encryption's bookkeeping in X-Tgsim-Sse-* metadata. It is safe for
+// concurrent use; its methods are gofakes3's Backend interface.
+func (s *Service) Backend() *s3mem.Backend { return s.inner }
 
 // ServeHTTP serves the S3 REST API.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	s.log.DebugContext(ctx, "request", "method", r.Method, "host", r.Host, "path", r.URL.Path, "request_id", awsproto.RequestID(ctx))
 	s.virtualHost(r)
+	bucket, key := splitPath(r.URL.Path)
+	op := s.describe(r, bucket, key).Operation
+	lw := &logWriter{ResponseWriter: w, start: time.Now()}
+	objectSize := s.serve(lw, r, bucket, key, op)
+	s.logAccess(r, bucket, key, op, lw, objectSize)
+}
 
+// serve answers r and returns the object size for the access log (-1 when
+// not an object request).
+func (s *Service) serve(w http.ResponseWriter, r *http.Request, bucket, key, op string) int64 {
+	ctx := r.Context()
 	var putChecksums map[string]string
 	if r.Method == http.MethodPut || r.Method == http.MethodPost {
 		var err error
 		putChecksums, err = s.prepareUpload(r)
 		if err != nil {
 			writeError(ctx, w, r, err, s.log)
-			return
+			return -1
 		}
 	}
+	if s.serveBucketSetting(w, r, bucket, key) {
+		return -1
+	}
 	rw := &responseWriter{ResponseWriter: w, putChecksums: putChecksums}
+	switch op {
+	case "PutObject", "CopyObject", "CreateMultipartUpload":
+		sse, err := s.applyEncryption(r, bucket, op)
+		if err != nil {
+			writeError(ctx, w, r, err, s.log)
+			return -1
+		}
+		rw.sse = sse
+	case "CompleteMultipartUpload":
+		rw.onSuccess = func(h http.Header) {
+			if obj, err := s.backend.HeadObject(bucket, key); err == nil {
+				_ = obj.Contents.Close()
+				for _, k := range []string{metaSSE, metaSSEKeyID, metaBucketKey} {
+					if v := obj.Metadata[k]; v != "" {
+						h.Set(k, v)
+					}
+				}
+			}
+		}
+	}
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
 		// AWS: GetObject "x-amz-checksum-mode": checksums come back only
 		// when asked for, and never for a byte range or a part.
@@ -113,6 +184,81 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// gofakes3 leaves a bare 200 implicit; headers must still be fixed.
 		rw.WriteHeader(http.StatusOK)
 	}
+	switch op {
+	case "PutObject", "UploadPart":
+		return r.ContentLength
+	case "GetObject", "HeadObject":
+		if cr := w.Header().Get("Content-Range"); cr != "" {
+			if _, total, ok := strings.Cut(cr, "/"); ok {
+				if n, err := strconv.ParseInt(total, 10, 64); err == nil {
+					return n
+				}
+			}
+		}
+		if n, err := strconv.ParseInt(w.Header().Get("Content-Length"), 10, 64); err == nil {
+			return n
+		}
+	}
+	return -1
+}
+
+// applyEncryption validates a write's x-amz-server-side-encryption headers
+// and fills in the bucket's default encryption when the request has none,
+// so gofakes3 stores them with the object and the encrypting backend sees
+// them. It returns the headers the answer echoes.
+func (s *Service) applyEncryption(r *http.Request, bucket, op string) (http.Header, error) {
+	sse := r.Header.Get(metaSSE)
+	keyID := r.Header.Get(metaSSEKeyID)
+	// AWS: PutObject, "x-amz-server-side-encryption"; S3 answers
+	// InvalidArgument for a value outside the enum and for a KMS key
+	// without aws:kms.
+	if sse != "" && !validSSE(sse) {
+		return nil, invalidArgument("The encryption method specified is not supported")
+	}
+	if keyID != "" && sse != sseKMS && sse != sseKMSDSSE {
+		return nil, invalidArgument("Server Side Encryption with AWS KMS managed key requires HTTP header x-amz-server-side-encryption : aws:kms")
+	}
+	if r.Header.Get("X-Amz-Server-Side-Encryption-Customer-Algorithm") != "" {
+		// Divergence: SSE-C is not implemented.
+		return nil, awsproto.NewError(http.StatusNotImplemented, "NotImplemented", "Server Side Encryption with Customer provided keys is not supported by tgsim")
+	}
+	if sse == "" {
+		if d := s.settings(bucket).encryption; d != nil {
+			sse, keyID = d.SSEAlgorithm, d.KMSMasterKeyID
+			if d.bucketKey && sse != sseAES256 {
+				r.Header.Set(metaBucketKey, "true")
+			}
+		}
+	}
+	if sse == "" {
+		if op == "CopyObject" {
+			// Without this gofakes3 would copy the source's setting.
+			r.Header.Set(metaSSE, sseNone)
+			r.Header.Set(metaSSEKeyID, "")
+			r.Header.Set(metaBucketKey, "")
+		}
+		return nil, nil
+	}
+	if sse != sseAES256 {
+		keyID = s.kmsKeyID(keyID)
+		r.Header.Set(metaSSEKeyID, keyID)
+	}
+	r.Header.Set(metaSSE, sse)
+	echo := http.Header{}
+	echo.Set(metaSSE, sse)
+	if keyID != "" {
+		echo.Set(metaSSEKeyID, keyID)
+	}
+	if v := r.Header.Get(metaBucketKey); v != "" {
+		echo.Set(metaBucketKey, v)
+	}
+	return echo, nil
+}
+
+// splitPath splits a path-style path into bucket and key.
+func splitPath(p string) (bucket, key string) {
+	bucket, key, _ = strings.Cut(strings.TrimPrefix(p, "/"), "/")
+	return bucket, key
 }
 
 // virtualHost rewrites "<bucket>.<base>" requests to path style.
@@ -229,6 +375,10 @@ type responseWriter struct {
 	putChecksums  map[string]string
 	hideChecksums bool
 	wrote         bool
+	// sse are the encryption headers a successful write echoes.
+	sse http.Header
+	// onSuccess, when set, adds headers to a successful answer.
+	onSuccess func(http.Header)
 }
 
 func (rw *responseWriter) WriteHeader(status int) {
@@ -244,6 +394,14 @@ func (rw *responseWriter) WriteHeader(status int) {
 			// AWS: PutObject echoes the checksum it verified.
 			for k, v := range rw.putChecksums {
 				h.Set(k, v)
+			}
+			// AWS: PutObject, CopyObject, CreateMultipartUpload and
+			// CompleteMultipartUpload answer x-amz-server-side-encryption.
+			for k, v := range rw.sse {
+				h[k] = v
+			}
+			if rw.onSuccess != nil {
+				rw.onSuccess(h)
 			}
 		}
 	}
