@@ -2,6 +2,8 @@ package s3
 
 import (
 	"net/http"
+	"strconv"
+	"strings"
 	"net/http/httptest"
 	"testing"
 
@@ -71,5 +73,37 @@ func TestDescribe(t *testing.T) {
 	}
 	if c, _ := svc.Describe(httptest.NewRequest(http.MethodPost, "/", nil)); !c.NoAuthorization {
 		t.Errorf("Describe(POST /) = %+v, want an unknown operation left to the handler", c)
+	}
+}
+
+// A subresource gofakes3 does not route must not reach it: PutObjectTagging
+// would otherwise overwrite the object with the tagging document.
+func TestUnsupportedSubresourceLeavesObjectIntact(t *testing.T) {
+	t.Parallel()
+	svc, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	do := func(method, url, body string) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(method, url, strings.NewReader(body))
+		req.Header.Set("Content-Length", strconv.Itoa(len(body)))
+		svc.ServeHTTP(rec, req)
+		return rec
+	}
+	if rec := do("PUT", "/bkt", ""); rec.Code != 200 {
+		t.Fatalf("CreateBucket = %d %s", rec.Code, rec.Body)
+	}
+	if rec := do("PUT", "/bkt/k", "precious"); rec.Code != 200 {
+		t.Fatalf("PutObject = %d %s", rec.Code, rec.Body)
+	}
+	for _, sub := range []string{"tagging", "acl", "retention"} {
+		rec := do("PUT", "/bkt/k?"+sub, "<Tagging><TagSet/></Tagging>")
+		if rec.Code != http.StatusNotImplemented || !strings.Contains(rec.Body.String(), "NotImplemented") {
+			t.Errorf("PUT ?%s = %d %s, want 501 NotImplemented", sub, rec.Code, rec.Body)
+		}
+	}
+	if rec := do("GET", "/bkt/k", ""); rec.Body.String() != "precious" {
+		t.Errorf("object after refused subresource PUTs = %q, want it intact", rec.Body.String())
 	}
 }

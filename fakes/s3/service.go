@@ -140,6 +140,15 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // not an object request).
 func (s *Service) serve(w http.ResponseWriter, r *http.Request, bucket, key, op string) int64 {
 	ctx := r.Context()
+	// gofakes3 routes a request by method and path only, so a subresource
+	// it does not know would act on the object or bucket itself (a
+	// PutObjectTagging would overwrite the object with the tagging XML).
+	// Refuse those before anything is touched.
+	if sub := unsupportedSubresource(r); sub != "" {
+		writeError(ctx, w, r, awsproto.NewError(http.StatusNotImplemented, "NotImplemented",
+			"A header or query you provided requested a function that is not implemented: the ?%s subresource is not supported by tgsim", sub), s.log)
+		return -1
+	}
 	var putChecksums map[string]string
 	if r.Method == http.MethodPut || r.Method == http.MethodPost {
 		var err error
@@ -460,4 +469,24 @@ func (l logAdapter) Print(level gofakes3.LogLevel, v ...any) {
 	default:
 		l.log.Debug("gofakes3", "detail", msg)
 	}
+}
+
+// unsupportedSubresources are S3 subresources neither gofakes3 nor this
+// wrapper serves. AWS: the S3 API Reference's bucket and object
+// subresource operations.
+var unsupportedSubresources = []string{
+	"acl", "tagging", "cors", "lifecycle", "website", "replication", "notification", "accelerate",
+	"analytics", "inventory", "metrics", "intelligent-tiering", "ownershipControls", "publicAccessBlock",
+	"requestPayment", "object-lock", "retention", "legal-hold", "torrent", "restore", "select",
+	"attributes", "policyStatus",
+}
+
+func unsupportedSubresource(r *http.Request) string {
+	q := r.URL.Query()
+	for _, sub := range unsupportedSubresources {
+		if q.Has(sub) {
+			return sub
+		}
+	}
+	return ""
 }
