@@ -173,7 +173,9 @@ func validate(cfg Config, stdout, stderr io.Writer) int {
 		failed := map[string]bool{}
 		for _, pr := range problems {
 			fmt.Fprintln(stdout, pr.String())
-			failed[pr.Document] = true
+			if !pr.Warning {
+				failed[pr.Document] = true
+			}
 		}
 		for _, d := range docs {
 			if failed[d.Name] {

@@ -117,6 +117,14 @@ func TestValidateAcrossFiles(t *testing.T) {
 		t.Errorf("validate model+flow = %d, want 0:\n%s", code, out.String())
 	}
 	out.Reset()
+	// A warning (an outEvent no step waits for) is shown but does not fail.
+	warned := filepath.Join(dir, "warned.graphql")
+	os.WriteFile(warned, []byte(`{ query Blink2($lamp: String!) @workflowType(id: "`+ns+`:workflow:Blink2") {
+  steps { step(name: "T", outEvent: ["done"]) { DeviceActivity(deviceModel: "`+ns+`:deviceModel:Lamp", deviceId: "${lamp}") { toggle } } } } }`), 0o644)
+	if code := run([]string{"validate", model, warned}, func(string) string { return "" }, &out, &out); code != 0 || !strings.Contains(out.String(), "warning:") {
+		t.Errorf("validate with a warning = %d, want 0 and the warning shown:\n%s", code, out.String())
+	}
+	out.Reset()
 	if code := run([]string{"validate", flow}, func(string) string { return "" }, &out, &out); code != 1 || !strings.Contains(out.String(), ns+":deviceModel:Lamp") {
 		t.Errorf("validate flow alone = %d, want 1 naming the unknown device model:\n%s", code, out.String())
 	}

@@ -22,6 +22,9 @@ type Problem struct {
 	Col      int
 	EntityID string
 	Message  string
+	// Warning marks advice (an event nobody waits for, a choice without a
+	// default rule): it does not fail an upload.
+	Warning bool
 }
 
 // String returns "name:line:col: <entity id>: message" (without the entity
@@ -33,7 +36,11 @@ func (p Problem) String() string {
 }
 
 func (p Problem) reason() string {
-	return (&tdm.Error{Pos: tdm.Pos{Line: p.Line, Col: p.Col}, EntityID: p.EntityID, Msg: p.Message}).Error()
+	e := &tdm.Error{Pos: tdm.Pos{Line: p.Line, Col: p.Col}, EntityID: p.EntityID, Msg: p.Message}
+	if p.Warning {
+		e.Severity = tdm.SeverityWarning
+	}
+	return e.Error()
 }
 
 // ValidateDocuments runs, offline, the checks the service makes on the same
@@ -49,7 +56,7 @@ func ValidateDocuments(docs []Document, region, account string) []Problem {
 	var problems []Problem
 	add := func(doc string, errs tdm.ErrorList) {
 		for _, e := range errs {
-			problems = append(problems, Problem{Document: doc, Line: e.Pos.Line, Col: e.Pos.Col, EntityID: e.EntityID, Message: e.Msg})
+			problems = append(problems, Problem{Document: doc, Line: e.Pos.Line, Col: e.Pos.Col, EntityID: e.EntityID, Message: e.Msg, Warning: e.IsWarning()})
 		}
 	}
 	pub, err := loadPublic(time.Time{})
@@ -93,7 +100,8 @@ func ValidateDocuments(docs []Document, region, account string) []Problem {
 			add(d.Name, errs)
 			continue
 		}
-		add(d.Name, set.Check(resolve))
+		// Diagnose is Check plus warnings: the CLI shows both.
+		add(d.Name, set.Diagnose(resolve))
 	}
 	return problems
 }
