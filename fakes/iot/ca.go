@@ -136,3 +136,11 @@ func (a *authority) issue(alg string, now time.Time) (issued, error) {
 		notAfter:      notAfter,
 	}, nil
 }
+
+// verify checks that cert chains to the CA and is valid at now.
+func (a *authority) verify(cert *x509.Certificate, now time.Time) error {
+	pool := x509.NewCertPool()
+	pool.AddCert(a.cert)
+	_, err := cert.Verify(x509.VerifyOptions{Roots: pool, CurrentTime: now, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+	return err
+}

@@ -15,6 +15,13 @@ const (
 	codeVersionConflict       = "VersionConflictException"       // 409
 	codeCertificateState      = "CertificateStateException"      // 406
 	codeInternalFailure       = "InternalFailureException"       // 500
+	codeDeleteConflict        = "DeleteConflictException"        // 409
+	codeCertificateValidation = "CertificateValidationException" // 400
+	codeMalformedPolicy       = "MalformedPolicyException"       // 400
+	codeVersionsLimitExceeded = "VersionsLimitExceededException" // 409
+	codeLimitExceeded         = "LimitExceededException"         // 410
+	codeSQLParse              = "SqlParseException"              // 400
+	codeUnauthorized          = "UnauthorizedException"          // 401
 	codeUnknownOperation      = awsproto.CodeUnknownOperation    // 404, not in the model
 	errorContentType          = "application/json"
 )
@@ -51,4 +58,49 @@ func certificateState(format string, args ...any) error {
 
 func unknownOperation(method, path string) error {
 	return awsproto.NewError(http.StatusNotFound, codeUnknownOperation, "%s", fmt.Sprintf("no AWS IoT operation at %s %s", method, path))
+}
+
+func notFound(format string, args ...any) error {
+	return awsproto.NewError(http.StatusNotFound, codeResourceNotFound, format, args...)
+}
+
+func alreadyExists(format string, args ...any) error {
+	return awsproto.NewError(http.StatusConflict, codeResourceAlreadyExists, format, args...)
+}
+
+func deleteConflict(format string, args ...any) error {
+	return awsproto.NewError(http.StatusConflict, codeDeleteConflict, format, args...)
+}
+
+func groupVersionConflict(name string, expected, actual int64) error {
+	return awsproto.NewError(http.StatusConflict, codeVersionConflict,
+		"The version for thing group %s does not match the expected version (expected %d, current %d).", name, expected, actual)
+}
+
+func certificateValidation(format string, args ...any) error {
+	return awsproto.NewError(http.StatusBadRequest, codeCertificateValidation, format, args...)
+}
+
+func malformedPolicy(format string, args ...any) error {
+	return awsproto.NewError(http.StatusBadRequest, codeMalformedPolicy, format, args...)
+}
+
+func versionsLimitExceeded(policy string) error {
+	return awsproto.NewError(http.StatusConflict, codeVersionsLimitExceeded,
+		"The policy %s already has the maximum number of versions (%d)", policy, maxPolicyVersions)
+}
+
+func limitExceeded(format string, args ...any) error {
+	return awsproto.NewError(http.StatusGone, codeLimitExceeded, format, args...)
+}
+
+func sqlParse(format string, args ...any) error {
+	return awsproto.NewError(http.StatusBadRequest, codeSQLParse, format, args...)
+}
+
+// ruleNotFound: AWS: GetTopicRule, DeleteTopicRule, ReplaceTopicRule,
+// EnableTopicRule and DisableTopicRule list no ResourceNotFoundException;
+// AWS IoT answers a missing rule with UnauthorizedException (401).
+func ruleNotFound(name string) error {
+	return awsproto.NewError(http.StatusUnauthorized, codeUnauthorized, "Rule %s does not exist or you are not authorized to access it", name)
 }

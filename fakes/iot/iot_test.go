@@ -102,6 +102,9 @@ func TestThings(t *testing.T) {
 	if th, _ := srv.Thing("lamp-1"); !cmp.Equal(th.Attributes, map[string]string{"floor": "3"}) {
 		t.Errorf("after removing room: attributes %v", th.Attributes)
 	}
+	if _, err := c.CreateThingType(ctx, &iotsdk.CreateThingTypeInput{ThingTypeName: aws.String("Lamp")}); err != nil {
+		t.Fatalf("CreateThingType: %v", err)
+	}
 	if _, err := c.UpdateThing(ctx, &iotsdk.UpdateThingInput{ThingName: aws.String("lamp-1"), ThingTypeName: aws.String("Lamp"),
 		AttributePayload: &types.AttributePayload{Attributes: map[string]string{"a": "1"}}}); err != nil {
 		t.Fatalf("UpdateThing replace: %v", err)

@@ -2,7 +2,6 @@ package iot
 
 import (
 	"context"
-	"fmt"
 	"maps"
 	"slices"
 	"sort"
@@ -16,6 +15,13 @@ type Memory struct {
 	things     map[string]*Thing
 	certs      map[string]*Certificate
 	principals map[string]map[string]bool // thing name → certificate ids
+	types      map[string]*ThingType
+	groups     map[string]*ThingGroup
+	members    map[string]map[string]bool // group name → thing names
+	policies   map[string]*Policy
+	nextPolicy map[string]int                   // policy name → next version id
+	attached   map[string]map[PolicyTarget]bool // policy name → targets
+	rules      map[string]*TopicRule
 }
 
 var _ Backend = (*Memory)(nil)
@@ -26,6 +32,13 @@ func NewMemory() *Memory {
 		things:     map[string]*Thing{},
 		certs:      map[string]*Certificate{},
 		principals: map[string]map[string]bool{},
+		types:      map[string]*ThingType{},
+		groups:     map[string]*ThingGroup{},
+		members:    map[string]map[string]bool{},
+		policies:   map[string]*Policy{},
+		nextPolicy: map[string]int{},
+		attached:   map[string]map[PolicyTarget]bool{},
+		rules:      map[string]*TopicRule{},
 	}
 }
 
@@ -63,6 +76,9 @@ func (m *Memory) CreateThing(_ context.Context, t Thing) (Thing, error) {
 			return copyThing(old), nil
 		}
 		return Thing{}, thingAlreadyExists(t.Name)
+	}
+	if err := m.checkTypeUsable(t.TypeName, true); err != nil {
+		return Thing{}, err
 	}
 	if err := checkAttributeLimit(t.TypeName, t.Attributes); err != nil {
 		return Thing{}, err
@@ -117,7 +133,10 @@ func (m *Memory) UpdateThing(_ context.Context, name string, u ThingUpdate) (Thi
 	switch {
 	case u.RemoveType:
 		next.TypeName = ""
-	case u.TypeName != "":
+	case u.TypeName != "" && u.TypeName != t.TypeName:
+		if err := m.checkTypeUsable(u.TypeName, false); err != nil {
+			return Thing{}, err
+		}
 		next.TypeName = u.TypeName
 	}
 	if u.Attributes != nil {
@@ -158,6 +177,9 @@ func (m *Memory) DeleteThing(_ context.Context, name string, expectedVersion *in
 	}
 	delete(m.things, name)
 	delete(m.principals, name)
+	for _, things := range m.members {
+		delete(things, name)
+	}
 	return nil
 }
 
@@ -166,8 +188,8 @@ func (m *Memory) PutCertificate(_ context.Context, c Certificate) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if _, ok := m.certs[c.ID]; ok {
-		// A SHA-256 collision of two fresh certificates: an internal fault.
-		return fmt.Errorf("certificate %s already stored", c.ID)
+		// AWS: RegisterCertificate — ResourceAlreadyExistsException.
+		return alreadyExists("The certificate is already provisioned or registered")
 	}
 	m.certs[c.ID] = &c
 	return nil
@@ -272,4 +294,60 @@ func (m *Memory) PrincipalThings(_ context.Context, certID string) ([]string, er
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+// checkTypeUsable: a thing type must exist, and a deprecated one takes no
+// new things. m.mu held.
+func (m *Memory) checkTypeUsable(name string, creating bool) error {
+	if name == "" {
+		return nil
+	}
+	tt, ok := m.types[name]
+	if !ok {
+		return notFound("Thing Type %s does not exist", name)
+	}
+	if tt.Deprecated {
+		if creating {
+			return invalidRequest("Can not create new thing with deprecated thing type %s", name)
+		}
+		return invalidRequest("Can not update a thing to deprecated thing type %s", name)
+	}
+	return nil
+}
+
+// DeleteCertificate implements Backend.
+func (m *Memory) DeleteCertificate(_ context.Context, id string, force bool) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, ok := m.certs[id]
+	if !ok {
+		return certificateNotFound(id)
+	}
+	// AWS: DeleteCertificate — "A certificate cannot be deleted if it has a
+	// policy or IoT thing attached to it or if its status is set to ACTIVE."
+	if c.Status == StatusActive {
+		return certificateState("Certificate must be deactivated (not ACTIVE) before deletion.")
+	}
+	for _, ids := range m.principals {
+		if ids[id] {
+			return deleteConflict("Things must be detached before deletion (arn: %s)", c.ARN)
+		}
+	}
+	target := PolicyTarget{TargetCertificate, id}
+	var policies []string
+	for p, targets := range m.attached {
+		if targets[target] {
+			policies = append(policies, p)
+		}
+	}
+	// AWS: ForceDelete — "Forces the deletion of a certificate if it is
+	// inactive and is not attached to an IoT thing": policies are detached.
+	if len(policies) > 0 && !force {
+		return deleteConflict("Certificate policies must be detached before deletion (arn: %s)", c.ARN)
+	}
+	for _, p := range policies {
+		delete(m.attached[p], target)
+	}
+	delete(m.certs, id)
+	return nil
 }

@@ -2,6 +2,7 @@ package iot
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -108,12 +109,26 @@ func (s *Service) ListThings(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	types, err := s.backend.ListThingTypes(r.Context())
+	if err != nil {
+		return err
+	}
+	searchable := map[string][]string{}
+	for _, tt := range types {
+		searchable[tt.Name] = tt.SearchableAttributes
+	}
 	var matched []Thing
 	for _, t := range all {
 		if typeName != "" && t.TypeName != typeName {
 			continue
 		}
 		if attrName != "" {
+			// AWS: ThingTypeProperties.searchableAttributes — a typed thing
+			// is found by its type's searchable attributes only; the (at
+			// most three) attributes of an untyped thing are all searchable.
+			if t.TypeName != "" && !slices.Contains(searchable[t.TypeName], attrName) {
+				continue
+			}
 			v, ok := t.Attributes[attrName]
 			if !ok || attrValue != "" && (prefix && !strings.HasPrefix(v, attrValue) || !prefix && v != attrValue) {
 				continue
