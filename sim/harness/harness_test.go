@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/greengrass"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/iot"
+	iottypes "github.com/aws/aws-sdk-go-v2/service/iot/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/tgsim/tgsim/sim/harness"
@@ -87,5 +89,36 @@ func TestGreengrassRoleAssociationNeedsPassRole(t *testing.T) {
 				t.Fatalf("AssociateRoleToGroup = %v, want AccessDeniedException containing %q", err, tt.wantErr)
 			}
 		})
+	}
+}
+
+func TestTopicRuleRoleNeedsPassRole(t *testing.T) {
+	h, err := harness.Start(harness.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	ctx := context.Background()
+	const role = "arn:aws:iam::000000000000:role/RepublishRole"
+	rule := func(name string) *iot.CreateTopicRuleInput {
+		return &iot.CreateTopicRuleInput{RuleName: aws.String(name), TopicRulePayload: &iottypes.TopicRulePayload{
+			Sql: aws.String("SELECT * FROM 'room215/+/motion'"),
+			Actions: []iottypes.Action{{Republish: &iottypes.RepublishAction{RoleArn: aws.String(role), Topic: aws.String("alerts/motion")}}},
+		}}
+	}
+	ep := func(o *iot.Options) { o.BaseEndpoint = aws.String(h.URL) }
+	nopass := iot.NewFromConfig(userConfig(t, h, "rules-nopass", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iot:*","Resource":"*"}]}`), ep)
+	_, err = nopass.CreateTopicRule(ctx, rule("denied"))
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "AccessDeniedException" || !strings.Contains(ae.ErrorMessage(), "iam:PassRole on resource: "+role) {
+		t.Fatalf("CreateTopicRule without iam:PassRole = %v, want AccessDeniedException naming iam:PassRole on the role", err)
+	}
+	canpass := iot.NewFromConfig(userConfig(t, h, "rules-canpass", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iot:*","Resource":"*"},
+	  {"Effect":"Allow","Action":"iam:PassRole","Resource":"`+role+`","Condition":{"StringEquals":{"iam:PassedToService":"iot.amazonaws.com"}}}]}`), ep)
+	if _, err := canpass.CreateTopicRule(ctx, rule("allowed")); err != nil {
+		t.Fatalf("CreateTopicRule with iam:PassRole = %v, want success", err)
+	}
+	if _, err := canpass.GetTopicRule(ctx, &iot.GetTopicRuleInput{RuleName: aws.String("denied")}); err == nil {
+		t.Error("the denied rule exists; a denied CreateTopicRule must change nothing")
 	}
 }
