@@ -33,7 +33,7 @@ const usage = `tgsim: AWS IoT Things Graph, Greengrass, IoT, S3 and IAM on your 
 Usage:
   tgsim up [flags]              serve every fake AWS service behind one endpoint
   tgsim run [flags] FILE|DIR... run scenario files and print a report (exit 0 only if all pass)
-  tgsim validate FILE...        check TDM (.graphql) files together, and scenario (.yaml) files, offline
+  tgsim validate FILE...        check TDM (.graphql) files together, IAM policies (.json) and scenarios (.yaml), offline
 
 Flags (env in brackets):
   --addr ADDR         edge listen address [TGSIM_ADDR] (default 127.0.0.1:4566)

@@ -151,6 +151,22 @@ func validate(cfg Config, stdout, stderr io.Writer) int {
 	var docs []thingsgraph.Document
 	for _, p := range cfg.Args {
 		switch strings.ToLower(filepath.Ext(p)) {
+		case ".json":
+			b, err := os.ReadFile(p)
+			if err != nil {
+				fmt.Fprintf(stdout, "%s: %v\n", p, err)
+				bad++
+				continue
+			}
+			errs, warnings := checkPolicy(p, string(b))
+			for _, m := range append(errs, warnings...) {
+				fmt.Fprintln(stdout, m)
+			}
+			if len(errs) > 0 {
+				bad++
+			} else {
+				fmt.Fprintf(stdout, "%s: ok\n", p)
+			}
 		case ".yaml", ".yml":
 			if _, err := scenario.LoadAll(p); err != nil {
 				fmt.Fprintf(stdout, "%s: %v\n", p, err)

@@ -136,3 +136,27 @@ func TestUsage(t *testing.T) {
 		t.Errorf("tgsim with no args = %d, %q; want 2 and the usage", code, errOut.String())
 	}
 }
+
+func TestValidatePolicies(t *testing.T) {
+	dir := t.TempDir()
+	logNames := filepath.Join(dir, "deploy.json")
+	os.WriteFile(logNames, []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:REST.GET.OBJECT","s3:REST.PUT.OBJECT","greengrass:*"],"Resource":"*"}]}`), 0o644)
+	malformed := filepath.Join(dir, "bad.json")
+	os.WriteFile(malformed, []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject"}]}`), 0o644)
+	var out bytes.Buffer
+	code := run([]string{"validate", logNames, "../../scenarios/iam/iotthingsgraph-all.json", malformed}, func(string) string { return "" }, &out, &out)
+	if code != 1 {
+		t.Errorf("validate = %d, want 1 (one malformed policy)", code)
+	}
+	for _, want := range []string{
+		`"s3:REST.GET.OBJECT" is an S3 server access log operation name, not an IAM action; IAM never matches it: use s3:GetObject`,
+		`"s3:REST.PUT.OBJECT" is an S3 server access log operation name, not an IAM action; IAM never matches it: use s3:PutObject`,
+		logNames + ": ok",
+		"iotthingsgraph-all.json: ok",
+		malformed + ": MalformedPolicyDocument:",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("validate output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
