@@ -208,28 +208,12 @@ func (d *Deployer) Deploy(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	// 6. New group version: ours plus everything else copied.
-	gv, err := d.gg.CreateGroupVersion(ctx, &greengrass.CreateGroupVersionInput{
-		GroupId:                          group.Id,
-		CoreDefinitionVersionArn:         current.CoreDefinitionVersionArn,
-		ConnectorDefinitionVersionArn:    current.ConnectorDefinitionVersionArn,
-		LoggerDefinitionVersionArn:       current.LoggerDefinitionVersionArn,
-		ResourceDefinitionVersionArn:     current.ResourceDefinitionVersionArn,
-		DeviceDefinitionVersionArn:       devArn,
-		FunctionDefinitionVersionArn:     fnDefArn,
-		SubscriptionDefinitionVersionArn: subArn,
-	})
+	// 6 and 8. New group version (ours plus everything else copied), deployed.
+	versionID, deploymentID, err := d.deployVersion(ctx, group.Id, current, devArn, fnDefArn, subArn)
 	if err != nil {
-		return nil, call("greengrass:CreateGroupVersion", err)
+		return nil, err
 	}
-	// 8. Deploy.
-	dep, err := d.gg.CreateDeployment(ctx, &greengrass.CreateDeploymentInput{
-		GroupId: group.Id, GroupVersionId: gv.Version, DeploymentType: ggtypes.DeploymentTypeNewDeployment,
-	})
-	if err != nil {
-		return nil, call("greengrass:CreateDeployment", err)
-	}
-	log.Info("deployed to greengrass", "group_id", aws.ToString(group.Id), "group_version", aws.ToString(gv.Version), "greengrass_deployment", aws.ToString(dep.DeploymentId), "subscriptions", len(subs))
+	log.Info("deployed to greengrass", "group_id", aws.ToString(group.Id), "group_version", versionID, "greengrass_deployment", deploymentID, "subscriptions", len(subs))
 	var ours []ggtypes.Subscription
 	for _, s := range subs {
 		if strings.HasPrefix(aws.ToString(s.Id), prefix) {
@@ -237,9 +221,35 @@ func (d *Deployer) Deploy(ctx context.Context, req Request) (*Result, error) {
 		}
 	}
 	return &Result{
-		GroupID: aws.ToString(group.Id), GroupVersionID: aws.ToString(gv.Version), DeploymentID: aws.ToString(dep.DeploymentId),
+		GroupID: aws.ToString(group.Id), GroupVersionID: versionID, DeploymentID: deploymentID,
 		Bucket: req.Bucket, ObjectKey: key, Subscriptions: ours, FirstDeployment: first,
 	}, nil
+}
+
+// deployVersion creates a group version from the current one with the
+// device, function and subscription definition versions replaced, and
+// deploys it.
+func (d *Deployer) deployVersion(ctx context.Context, groupID *string, current *ggtypes.GroupVersion, devArn, fnArn, subArn *string) (versionID, deploymentID string, err error) {
+	gv, err := d.gg.CreateGroupVersion(ctx, &greengrass.CreateGroupVersionInput{
+		GroupId:                          groupID,
+		CoreDefinitionVersionArn:         current.CoreDefinitionVersionArn,
+		ConnectorDefinitionVersionArn:    current.ConnectorDefinitionVersionArn,
+		LoggerDefinitionVersionArn:       current.LoggerDefinitionVersionArn,
+		ResourceDefinitionVersionArn:     current.ResourceDefinitionVersionArn,
+		DeviceDefinitionVersionArn:       devArn,
+		FunctionDefinitionVersionArn:     fnArn,
+		SubscriptionDefinitionVersionArn: subArn,
+	})
+	if err != nil {
+		return "", "", call("greengrass:CreateGroupVersion", err)
+	}
+	dep, err := d.gg.CreateDeployment(ctx, &greengrass.CreateDeploymentInput{
+		GroupId: groupID, GroupVersionId: gv.Version, DeploymentType: ggtypes.DeploymentTypeNewDeployment,
+	})
+	if err != nil {
+		return "", "", call("greengrass:CreateDeployment", err)
+	}
+	return aws.ToString(gv.Version), aws.ToString(dep.DeploymentId), nil
 }
 
 // DeploymentStatus asks Greengrass how a deployment is going.

@@ -104,26 +104,9 @@ func (d *Deployer) Undeploy(ctx context.Context, req UndeployRequest) (*Undeploy
 			return nil, err
 		}
 	}
-	gv, err := d.gg.CreateGroupVersion(ctx, &greengrass.CreateGroupVersionInput{
-		GroupId:                          group.Id,
-		CoreDefinitionVersionArn:         current.CoreDefinitionVersionArn,
-		ConnectorDefinitionVersionArn:    current.ConnectorDefinitionVersionArn,
-		LoggerDefinitionVersionArn:       current.LoggerDefinitionVersionArn,
-		ResourceDefinitionVersionArn:     current.ResourceDefinitionVersionArn,
-		DeviceDefinitionVersionArn:       devArn,
-		FunctionDefinitionVersionArn:     fnArn,
-		SubscriptionDefinitionVersionArn: subArn,
-	})
-	if err != nil {
-		return nil, call("greengrass:CreateGroupVersion", err)
+	if res.GroupVersionID, res.DeploymentID, err = d.deployVersion(ctx, group.Id, current, devArn, fnArn, subArn); err != nil {
+		return nil, err
 	}
-	dep, err := d.gg.CreateDeployment(ctx, &greengrass.CreateDeploymentInput{
-		GroupId: group.Id, GroupVersionId: gv.Version, DeploymentType: ggtypes.DeploymentTypeNewDeployment,
-	})
-	if err != nil {
-		return nil, call("greengrass:CreateDeployment", err)
-	}
-	res.GroupVersionID, res.DeploymentID = aws.ToString(gv.Version), aws.ToString(dep.DeploymentId)
 	d.log.Info("undeployed from greengrass", "deployment", req.DeploymentID, "group", req.GroupName,
 		"greengrass_deployment", res.DeploymentID, "subscriptions_removed", nSubs, "devices_removed", nDevs, "runtime_removed", runtimeRemoved)
 	return res, nil
