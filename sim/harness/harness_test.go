@@ -102,7 +102,7 @@ func TestTopicRuleRoleNeedsPassRole(t *testing.T) {
 	const role = "arn:aws:iam::000000000000:role/RepublishRole"
 	rule := func(name string) *iot.CreateTopicRuleInput {
 		return &iot.CreateTopicRuleInput{RuleName: aws.String(name), TopicRulePayload: &iottypes.TopicRulePayload{
-			Sql: aws.String("SELECT * FROM 'room215/+/motion'"),
+			Sql:     aws.String("SELECT * FROM 'room215/+/motion'"),
 			Actions: []iottypes.Action{{Republish: &iottypes.RepublishAction{RoleArn: aws.String(role), Topic: aws.String("alerts/motion")}}},
 		}}
 	}
