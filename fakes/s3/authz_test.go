@@ -2,9 +2,9 @@ package s3
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
