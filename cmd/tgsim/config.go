@@ -26,6 +26,11 @@ type Config struct {
 	LogLevel        slog.Level
 	LogFormat       string // text or json
 	IAM             edge.Mode
+
+	// JSON makes `run` print one JSON document instead of the readable report.
+	JSON bool
+	// JUnit, when set, is where `run` also writes a JUnit XML report.
+	JUnit string
 }
 
 const usage = `tgsim: AWS IoT Things Graph, Greengrass, IoT, S3 and IAM on your laptop, offline.
@@ -45,6 +50,13 @@ Flags (env in brackets):
   --log-format FMT    text or json [TGSIM_LOG_FORMAT] (default text)
   --iam MODE          off, soft or enforce [TGSIM_IAM] (default enforce): SigV4 and IAM on
                       every request; soft logs what would be denied and allows it
+
+Flags of run (before the files):
+  --json              print one JSON document on stdout instead of the readable report:
+                      {"scenarios":[{"name","path","passed","durationMs","error","checks":[...]}],
+                       "passed","failed","wallTimeMs"}
+  --junit FILE        also write a JUnit XML report to FILE (a testsuite per scenario file,
+                      a testcase per check)
 `
 
 // errUsage asks main to print the usage and exit 2.
@@ -84,8 +96,22 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	level := fs.String("log-level", env("LOG_LEVEL", defLevel), "")
 	fs.StringVar(&c.LogFormat, "log-format", env("LOG_FORMAT", "text"), "")
 	iamMode := fs.String("iam", env("IAM", string(edge.ModeEnforce)), "")
+	fs.BoolVar(&c.JSON, "json", false, "")
+	fs.StringVar(&c.JUnit, "junit", "", "")
 	if err := fs.Parse(args[1:]); err != nil {
 		return Config{}, fmt.Errorf("tgsim %s: %v: %w", c.Command, err, errUsage)
+	}
+	var reportErr error
+	fs.Visit(func(f *flag.Flag) {
+		switch {
+		case (f.Name == "json" || f.Name == "junit") && c.Command != "run":
+			reportErr = fmt.Errorf("--%s: only tgsim run writes reports", f.Name)
+		case f.Name == "junit" && c.JUnit == "":
+			reportErr = errors.New("--junit needs a file name")
+		}
+	})
+	if reportErr != nil {
+		return Config{}, reportErr
 	}
 	c.Args = fs.Args()
 	if err := c.LogLevel.UnmarshalText([]byte(*level)); err != nil {

@@ -65,6 +65,32 @@ func TestLoad(t *testing.T) {
 			})},
 		{name: "bad iam mode", args: []string{"up", "--iam", "maybe"}, wantErr: "expected off, soft or enforce"},
 		{name: "unknown flag", args: []string{"up", "--nope"}, usage: true, wantErr: "flag provided but not defined"},
+		{name: "run json", args: []string{"run", "--json", "scenarios"},
+			want: with(func(c *Config) {
+				c.Command = "run"
+				c.LogLevel = slog.LevelWarn
+				c.Args = []string{"scenarios"}
+				c.JSON = true
+			})},
+		{name: "run junit", args: []string{"run", "--junit", "out/report.xml", "a.yaml", "b.yaml"},
+			want: with(func(c *Config) {
+				c.Command = "run"
+				c.LogLevel = slog.LevelWarn
+				c.Args = []string{"a.yaml", "b.yaml"}
+				c.JUnit = "out/report.xml"
+			})},
+		{name: "run json and junit=", args: []string{"run", "--junit=r.xml", "--json", "a.yaml"},
+			want: with(func(c *Config) {
+				c.Command = "run"
+				c.LogLevel = slog.LevelWarn
+				c.Args = []string{"a.yaml"}
+				c.JSON = true
+				c.JUnit = "r.xml"
+			})},
+		{name: "json is for run only", args: []string{"up", "--json"}, wantErr: "--json: only tgsim run writes reports"},
+		{name: "junit is for run only", args: []string{"validate", "--junit", "r.xml", "a.yaml"}, wantErr: "--junit: only tgsim run writes reports"},
+		{name: "junit needs a file", args: []string{"run", "--junit=", "a.yaml"}, wantErr: "--junit needs a file name"},
+		{name: "junit without value", args: []string{"run", "--junit"}, usage: true, wantErr: "flag needs an argument"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -118,29 +118,61 @@ func runScenarios(ctx context.Context, cfg Config, logger *slog.Logger, stdout, 
 		fmt.Fprintln(stderr, "tgsim run: no scenario files found in", strings.Join(cfg.Args, " "))
 		return 2
 	}
-	failed, total := 0, 0
+	var reports []*scenario.Report
 	for _, p := range paths {
 		files, err := scenario.LoadAll(p)
 		if err != nil {
-			fmt.Fprintf(stdout, "FAIL  %s\n      FAIL invalid scenario: %v\n", p, err)
-			failed++
-			total++
+			if !cfg.JSON {
+				fmt.Fprintf(stdout, "FAIL  %s\n      FAIL invalid scenario: %v\n", p, err)
+			}
+			reports = append(reports, &scenario.Report{Name: p, Path: p, Err: fmt.Errorf("invalid scenario: %w", err)})
 			continue
 		}
 		for _, f := range files {
-			total++
 			rep := scenario.Run(ctx, f, scenario.Options{Logger: logger})
-			rep.Print(stdout)
-			if !rep.Passed() {
-				failed++
+			if !cfg.JSON {
+				rep.Print(stdout)
 			}
+			reports = append(reports, rep)
 		}
 	}
-	fmt.Fprintf(stdout, "\n%d scenario(s), %d passed, %d failed, wall time %s\n", total, total-failed, failed, time.Since(start).Round(time.Millisecond))
+	wall := time.Since(start)
+	failed := 0
+	for _, r := range reports {
+		if !r.Passed() {
+			failed++
+		}
+	}
+	if cfg.JSON {
+		if err := scenario.WriteJSON(stdout, reports, wall); err != nil {
+			fmt.Fprintln(stderr, "tgsim run: --json:", err)
+			return 2
+		}
+	} else {
+		fmt.Fprintf(stdout, "\n%d scenario(s), %d passed, %d failed, wall time %s\n", len(reports), len(reports)-failed, failed, wall.Round(time.Millisecond))
+	}
+	if cfg.JUnit != "" {
+		if err := writeJUnit(cfg.JUnit, reports, wall); err != nil {
+			fmt.Fprintln(stderr, "tgsim run: --junit:", err)
+			return 2
+		}
+	}
 	if failed > 0 {
 		return 1
 	}
 	return 0
+}
+
+func writeJUnit(path string, reports []*scenario.Report, wall time.Duration) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := scenario.WriteJUnit(f, reports, wall); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // validate checks scenario files one by one, and TDM files together (a

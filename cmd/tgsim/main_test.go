@@ -2,8 +2,12 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -158,5 +162,86 @@ func TestValidatePolicies(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("validate output lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+// `run --json --junit`: stdout is one JSON document and nothing else, the
+// JUnit file agrees with it, and the exit code still says whether all passed.
+func TestRunReports(t *testing.T) {
+	good := scenarioCopy(t, func(s string) string { return s })
+	invalid := scenarioCopy(t, func(s string) string { return strings.Replace(s, "apiVersion: tgsim/v1", "apiVersion: tgsim/v9", 1) })
+	junit := filepath.Join(t.TempDir(), "report.xml")
+	var out, errOut bytes.Buffer
+	code := run([]string{"run", "--json", "--junit", junit, good, invalid}, func(string) string { return "" }, &out, &errOut)
+	if code != 1 {
+		t.Errorf("tgsim run exit = %d, want 1 (one invalid file)\nstderr:\n%s", code, errOut.String())
+	}
+	var doc struct {
+		Scenarios []struct {
+			Name       string
+			Path       string
+			Passed     bool
+			DurationMs *int64
+			Error      *string
+			Checks     []struct {
+				Name   string
+				OK     bool
+				Detail string
+			}
+		}
+		Passed, Failed int
+		WallTimeMs     *int64
+	}
+	dec := json.NewDecoder(&out)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatalf("tgsim run --json stdout is not the JSON report: %v\n%s", err, out.String())
+	}
+	if rest, _ := io.ReadAll(dec.Buffered()); len(bytes.TrimSpace(rest)) > 0 || out.Len() > 0 {
+		t.Errorf("tgsim run --json wrote more than the JSON document: %q", string(rest)+out.String())
+	}
+	if doc.Passed != 1 || doc.Failed != 1 || len(doc.Scenarios) != 2 || doc.WallTimeMs == nil {
+		t.Fatalf("JSON report passed=%d failed=%d scenarios=%d wallTimeMs=%v, want 1, 1, 2, set", doc.Passed, doc.Failed, len(doc.Scenarios), doc.WallTimeMs)
+	}
+	g, bad := doc.Scenarios[0], doc.Scenarios[1]
+	if !g.Passed || g.Error != nil || g.Path != good || g.DurationMs == nil || *g.DurationMs <= 0 || len(g.Checks) < 5 {
+		t.Errorf("passing scenario = %+v, want passed, error null, path %s, a duration and its checks", g, good)
+	}
+	if bad.Passed || bad.Error == nil || !strings.Contains(*bad.Error, `apiVersion: "tgsim/v9"`) || bad.Checks == nil {
+		t.Errorf("invalid scenario = %+v, want failed with the apiVersion error and checks []", bad)
+	}
+
+	b, err := os.ReadFile(junit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var x struct {
+		Tests    int `xml:"tests,attr"`
+		Failures int `xml:"failures,attr"`
+		Errors   int `xml:"errors,attr"`
+		Suites   []struct {
+			Name  string `xml:"name,attr"`
+			Tests int    `xml:"tests,attr"`
+			Time  string `xml:"time,attr"`
+			Cases []struct {
+				Name  string    `xml:"name,attr"`
+				Error *struct{} `xml:"error"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(b, &x); err != nil {
+		t.Fatalf("--junit file is not XML: %v\n%s", err, b)
+	}
+	if len(x.Suites) != 2 || x.Tests != len(g.Checks)+1 || x.Failures != 0 || x.Errors != 1 {
+		t.Fatalf("JUnit suites=%d tests=%d failures=%d errors=%d, want 2, %d, 0, 1\n%s", len(x.Suites), x.Tests, x.Failures, x.Errors, len(g.Checks)+1, b)
+	}
+	if s := x.Suites[0]; s.Name != good || s.Tests != len(g.Checks) {
+		t.Errorf("first testsuite %s with %d tests, want %s with %d", s.Name, s.Tests, good, len(g.Checks))
+	}
+	if secs, err := strconv.ParseFloat(x.Suites[0].Time, 64); err != nil || secs <= 0 || secs > 600 {
+		t.Errorf("first testsuite time=%q, want its duration in seconds", x.Suites[0].Time)
+	}
+	if s := x.Suites[1]; s.Name != invalid || len(s.Cases) != 1 || s.Cases[0].Error == nil {
+		t.Errorf("second testsuite = %+v, want %s with one <error> testcase", s, invalid)
 	}
 }
