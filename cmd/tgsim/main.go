@@ -61,7 +61,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 
 func up(ctx context.Context, cfg Config, logger *slog.Logger, stdout, stderr io.Writer) int {
 	h, err := harness.Start(harness.Options{
-		Addr: cfg.Addr, AccountID: cfg.AccountID, Region: cfg.Region,
+		Addr: cfg.Addr, DiscoveryAddr: cfg.DiscoveryAddr, AccountID: cfg.AccountID, Region: cfg.Region,
 		AccessKeyID: cfg.AccessKeyID, SecretAccessKey: cfg.SecretAccessKey, IAM: cfg.IAM, Logger: logger,
 		AutoCores: true,
 	})
@@ -75,7 +75,8 @@ func up(ctx context.Context, cfg Config, logger *slog.Logger, stdout, stderr io.
   account %s; IAM %s; health: %s/_tgsim/health; stop with Ctrl-C
   a Greengrass core starts for each group that gets a deployment; the health
   body lists each core's MQTT address (devices connect with client id = thing name)
-`, h.URL, cfg.AccessKeyID, cfg.SecretAccessKey, cfg.Region, h.URL, cfg.AccountID, cfg.IAM, h.URL)
+  Greengrass discovery (mutual TLS with a device's IoT certificate): %s/greengrass/discover/thing/NAME
+`, h.URL, cfg.AccessKeyID, cfg.SecretAccessKey, cfg.Region, h.URL, cfg.AccountID, cfg.IAM, h.URL, h.DiscoveryURL)
 	<-ctx.Done()
 	logger.Info("stopping")
 	if err := h.Close(); err != nil {

@@ -31,6 +31,7 @@ import (
 // Defaults documented in the README.
 const (
 	DefaultAddr            = "127.0.0.1:4566"
+	DefaultDiscoveryAddr   = "127.0.0.1:8443"
 	DefaultAccountID       = "000000000000"
 	DefaultRegion          = "us-east-1"
 	DefaultAccessKeyID     = "test"
@@ -51,7 +52,10 @@ type Options struct {
 	// for every group that receives a deployment, as `tgsim up` does;
 	// cores listen for devices on free loopback ports (see Cores).
 	AutoCores bool
-	Logger    *slog.Logger
+	// DiscoveryAddr is where the Greengrass discovery API listens (mutual
+	// TLS); default "127.0.0.1:0".
+	DiscoveryAddr string
+	Logger        *slog.Logger
 }
 
 // Harness is a running simulated AWS world.
@@ -69,6 +73,10 @@ type Harness struct {
 	ThingsGraph *thingsgraph.Service
 	// Decisions records every authorization decision the edge made.
 	Decisions *edge.DecisionLog
+	// DiscoveryURL is the Greengrass discovery API's base URL (https).
+	DiscoveryURL string
+	discovery    *http.Server
+	discoveryCA  []byte
 
 	srv  *http.Server
 	ln   net.Listener
@@ -173,7 +181,7 @@ func Start(opts Options) (*Harness, error) {
 	e := edge.New(edge.Options{
 		AccountID: opts.AccountID, DefaultRegion: opts.Region, Logger: log,
 		Mode: opts.IAM, Identity: h.IAM, Decisions: h.Decisions,
-		Health: func() map[string]any { return map[string]any{"cores": h.Cores()} },
+		Health: func() map[string]any { return map[string]any{"cores": h.Cores(), "discovery": h.DiscoveryURL} },
 		Services: map[string]http.Handler{
 			"s3": h.S3, "iot": h.IoT, "greengrass": h.Greengrass, "iam": h.IAM.IAM(), "sts": h.IAM.STS(),
 			// Older AWS IoT models (the botocore in Debian's aws CLI v2)
@@ -183,6 +191,12 @@ func Start(opts Options) (*Harness, error) {
 			"iotthingsgraph": h.ThingsGraph,
 		},
 	})
+	if opts.DiscoveryAddr == "" {
+		opts.DiscoveryAddr = "127.0.0.1:0"
+	}
+	if err := h.startDiscovery(opts.DiscoveryAddr); err != nil {
+		return nil, errors.Join(err, ln.Close())
+	}
 	h.srv = &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, ConnState: h.trackConn}
 	go func() { h.done <- h.srv.Serve(ln) }()
 	return h, nil
@@ -206,13 +220,30 @@ func (h *Harness) AccountID() string { return h.opts.AccountID }
 // Graph runtime installed; its MQTT listener takes a free loopback port
 // unless mqttAddr is set.
 func (h *Harness) StartCore(group, mqttAddr string) (*RunningCore, error) {
+	rc, started, err := h.startCoreLocked(group, mqttAddr)
+	if err != nil || !started {
+		return rc, err
+	}
+	// Discovery returns the core's real address, as a core's IP detector
+	// publishes it (outside h.mu: these are calls through the edge).
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := h.publishConnectivity(ctx, group, rc.MQTTAddr()); err != nil {
+		h.opts.Logger.Warn("core connectivity not published", "group", group, "error", err)
+	}
+	return rc, nil
+}
+
+// startCoreLocked starts the group's core unless it runs; started reports
+// whether this call started it.
+func (h *Harness) startCoreLocked(group, mqttAddr string) (rc *RunningCore, started bool, err error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
-		return nil, errors.New("harness: closed")
+		return nil, false, errors.New("harness: closed")
 	}
 	if c := h.cores[group]; c != nil {
-		return c, nil
+		return c, false, nil
 	}
 	if mqttAddr == "" {
 		mqttAddr = "127.0.0.1:0"
@@ -223,13 +254,13 @@ func (h *Harness) StartCore(group, mqttAddr string) (*RunningCore, error) {
 		Functions: map[string]core.FunctionFactory{RuntimeFunctionName: reg.factory(h.URL)},
 	})
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	rc := &RunningCore{Core: c, Group: group, cancel: cancel, done: make(chan error, 1), runtime: reg}
+	rc = &RunningCore{Core: c, Group: group, cancel: cancel, done: make(chan error, 1), runtime: reg}
 	go func() { rc.done <- c.Run(ctx) }()
 	h.cores[group] = rc
-	return rc, nil
+	return rc, true, nil
 }
 
 // autoCore starts a core for a group that just got a deployment.
@@ -310,6 +341,9 @@ func (h *Harness) Close() error {
 			waiting = false
 		case <-tick.C:
 		}
+	}
+	if h.discovery != nil {
+		_ = h.discovery.Close()
 	}
 	if err := <-h.done; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		errs = append(errs, err)

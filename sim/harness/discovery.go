@@ -1,0 +1,133 @@
+package harness
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math/big"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/greengrass"
+	ggtypes "github.com/aws/aws-sdk-go-v2/service/greengrass/types"
+
+	ggfake "github.com/tgsim/tgsim/fakes/greengrass"
+)
+
+// startDiscovery serves the Greengrass discovery API over mutual TLS, as
+// AWS serves it on port 8443 of the data endpoint: a device authenticates
+// with its AWS IoT certificate and learns its groups' cores and CAs.
+// Divergence: the server certificate is a self-signed one made at start
+// (DiscoveryCAPEM), where AWS presents an Amazon-trusted certificate.
+func (h *Harness) startDiscovery(addr string) error {
+	cert, pemBytes, err := selfSignedServerCert()
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("harness: discovery listen %s: %w", addr, err)
+	}
+	h.discoveryCA = pemBytes
+	h.discovery = &http.Server{
+		Handler:           h.Greengrass.DiscoveryHandler(ggfake.ClientCertificateVerifier(h.IoT.VerifyClientCertificate)),
+		ReadHeaderTimeout: 10 * time.Second,
+		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}, ClientAuth: tls.RequireAnyClientCert, MinVersion: tls.VersionTLS12},
+	}
+	h.DiscoveryURL = "https://" + ln.Addr().String()
+	go func() { _ = h.discovery.ServeTLS(ln, "", "") }()
+	return nil
+}
+
+// DiscoveryCAPEM is the certificate a discovery client must trust.
+func (h *Harness) DiscoveryCAPEM() []byte { return append([]byte(nil), h.discoveryCA...) }
+
+func selfSignedServerCert() (tls.Certificate, []byte, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tls.Certificate{}, nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()),
+		Subject:      pkix.Name{CommonName: "tgsim Greengrass discovery"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(10 * 365 * 24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		DNSNames:     []string{"localhost"},
+		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("::1")},
+		IsCA:         true, BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return tls.Certificate{}, nil, err
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), nil
+}
+
+// publishConnectivity tells Greengrass where a core listens, as a real
+// core's IP detector does (UpdateConnectivityInfo on the core's thing), so
+// discovery returns the core's actual address. Best effort: a group
+// without a core definition has no core thing to update.
+func (h *Harness) publishConnectivity(ctx context.Context, group, mqttAddr string) error {
+	gg := greengrass.NewFromConfig(h.AWS, func(o *greengrass.Options) { o.BaseEndpoint = aws.String(h.URL) })
+	var groupID, version string
+	var token *string
+	for done := false; !done; {
+		out, err := gg.ListGroups(ctx, &greengrass.ListGroupsInput{NextToken: token})
+		if err != nil {
+			return err
+		}
+		for _, g := range out.Groups {
+			if aws.ToString(g.Name) == group {
+				groupID, version = aws.ToString(g.Id), aws.ToString(g.LatestVersion)
+			}
+		}
+		token = out.NextToken
+		done = aws.ToString(token) == ""
+	}
+	if groupID == "" || version == "" {
+		return fmt.Errorf("group %q has no version yet", group)
+	}
+	gv, err := gg.GetGroupVersion(ctx, &greengrass.GetGroupVersionInput{GroupId: &groupID, GroupVersionId: &version})
+	if err != nil {
+		return err
+	}
+	arn := ""
+	if gv.Definition != nil {
+		arn = aws.ToString(gv.Definition.CoreDefinitionVersionArn)
+	}
+	_, rest, ok := strings.Cut(arn, ":/greengrass/definition/cores/")
+	id, vid, ok2 := strings.Cut(rest, "/versions/")
+	if !ok || !ok2 {
+		return errors.New("the group has no core definition")
+	}
+	cd, err := gg.GetCoreDefinitionVersion(ctx, &greengrass.GetCoreDefinitionVersionInput{CoreDefinitionId: &id, CoreDefinitionVersionId: &vid})
+	if err != nil {
+		return err
+	}
+	if cd.Definition == nil || len(cd.Definition.Cores) == 0 {
+		return errors.New("the core definition lists no core")
+	}
+	_, thing, _ := strings.Cut(aws.ToString(cd.Definition.Cores[0].ThingArn), ":thing/")
+	host, portText, err := net.SplitHostPort(mqttAddr)
+	if err != nil {
+		return err
+	}
+	port, _ := strconv.Atoi(portText)
+	_, err = gg.UpdateConnectivityInfo(ctx, &greengrass.UpdateConnectivityInfoInput{ThingName: &thing, ConnectivityInfo: []ggtypes.ConnectivityInfo{
+		{Id: aws.String("tgsim-mqtt"), HostAddress: aws.String(host), PortNumber: aws.Int32(int32(port)), Metadata: aws.String("")},
+	}})
+	return err
+}
