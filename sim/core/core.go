@@ -2,6 +2,9 @@ package core
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -26,6 +29,12 @@ type Options struct {
 	AWS aws.Config
 	// MQTTAddr is where devices connect; default "127.0.0.1:8883".
 	MQTTAddr string
+	// TLS, when set, serves MQTT over mutual TLS only (Greengrass's way):
+	// it carries the core's server certificate; the core asks every device
+	// for its certificate and admits it only if it is the certificate the
+	// group's device definition lists for the thing named by the client
+	// id. Nil serves plain TCP (tests, and clients that cannot do TLS).
+	TLS *tls.Config
 	// Functions maps a Lambda function name (the part of the ARN after
 	// "function:" and before the qualifier) to its implementation.
 	Functions map[string]FunctionFactory
@@ -111,6 +120,8 @@ type Core struct {
 	panics                       atomic.Uint64 // connections that panicked and were contained
 	dropMu                       sync.Mutex
 	drops                        map[DropKey]uint64
+	refusals                     map[string]uint64 // dropMu held
+	panicCh                      chan struct{}     // closed and replaced after each contained panic; dropMu held
 
 	deployMu    sync.Mutex // serialises applies
 	deployments []DeploymentResult
@@ -134,6 +145,8 @@ func New(opts Options) (*Core, error) {
 		opts:       opts,
 		log:        opts.Logger.With("component", "core", "group", opts.GroupName),
 		drops:      make(map[DropKey]uint64),
+		refusals:   make(map[string]uint64),
+		panicCh:    make(chan struct{}),
 		deployedCh: make(chan struct{}),
 	}
 	empty, _ := NewTable(nil, nil)
@@ -159,8 +172,18 @@ func New(opts Options) (*Core, error) {
 	if err != nil {
 		return nil, fmt.Errorf("core: listen %s: %w", opts.MQTTAddr, err)
 	}
+	if opts.TLS != nil {
+		cfg := opts.TLS.Clone()
+		// Devices are pinned by certificate id below, not by a CA chain:
+		// ask for a certificate, check it in OnConnectAuthenticate.
+		cfg.ClientAuth = tls.RequireAnyClientCert
+		if cfg.MinVersion < tls.VersionTLS12 {
+			cfg.MinVersion = tls.VersionTLS12
+		}
+		ln = tls.NewListener(ln, cfg)
+	}
 	c.ln = ln
-	if err := c.broker.AddListener(&safeListener{id: "tcp", ln: ln, log: c.log, panics: &c.panics}); err != nil {
+	if err := c.broker.AddListener(&safeListener{id: "tcp", ln: ln, log: c.log, panics: &c.panics, onPanic: c.notifyPanic}); err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("core: add listener: %w", err)
 	}
@@ -357,13 +380,90 @@ func (h *routingHook) Provides(b byte) bool {
 }
 
 // OnConnectAuthenticate admits only things of the deployed device definition,
-// with client id equal to the thing name.
+// with client id equal to the thing name and, over TLS, presenting the
+// certificate the device definition lists for that thing.
 func (h *routingHook) OnConnectAuthenticate(cl *mqtt.Client, _ packets.Packet) bool {
-	if _, ok := h.core.table.Load().ThingArn(cl.ID); ok {
+	reason := h.core.authenticate(cl)
+	if reason == "" {
 		return true
 	}
-	h.core.log.Warn("connection refused", "client_id", cl.ID, "reason", "client id is not a thing in the group's device definition")
+	h.core.refuse(cl.ID, reason)
 	return false
+}
+
+// Refusal reasons.
+const (
+	RefusedUnknownThing   = "client id is not a thing in the group's device definition"
+	RefusedNoCertificate  = "no client certificate"
+	RefusedWrongCertificate = "certificate does not belong to the thing named by the client id"
+)
+
+func (c *Core) authenticate(cl *mqtt.Client) string {
+	t := c.table.Load()
+	if _, ok := t.ThingArn(cl.ID); !ok {
+		return RefusedUnknownThing
+	}
+	if c.opts.TLS == nil {
+		return ""
+	}
+	tc, ok := cl.Net.Conn.(*tls.Conn)
+	if !ok {
+		return RefusedNoCertificate
+	}
+	peers := tc.ConnectionState().PeerCertificates
+	if len(peers) == 0 {
+		return RefusedNoCertificate
+	}
+	// AWS IoT certificate ids are the hex SHA-256 of the DER encoding.
+	sum := sha256.Sum256(peers[0].Raw)
+	if want, ok := t.CertificateID(cl.ID); !ok || want != hex.EncodeToString(sum[:]) {
+		return RefusedWrongCertificate
+	}
+	return ""
+}
+
+func (c *Core) notifyPanic() {
+	c.dropMu.Lock()
+	close(c.panicCh)
+	c.panicCh = make(chan struct{})
+	c.dropMu.Unlock()
+}
+
+// WaitPanics blocks until at least n connections have panicked (and been
+// contained) or ctx ends.
+func (c *Core) WaitPanics(ctx context.Context, n uint64) error {
+	for {
+		c.dropMu.Lock()
+		ch := c.panicCh
+		c.dropMu.Unlock()
+		if c.panics.Load() >= n {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-ch:
+		}
+	}
+}
+
+// refuse records a refused connection.
+func (c *Core) refuse(clientID, reason string) {
+	c.dropMu.Lock()
+	c.refusals[reason]++
+	c.dropMu.Unlock()
+	c.log.Warn("connection refused", "client_id", clientID, "reason", reason)
+}
+
+// Refusals returns the refused connections by reason.
+func (c *Core) Refusals() map[string]uint64 {
+	c.dropMu.Lock()
+	defer c.dropMu.Unlock()
+	out := make(map[string]uint64, len(c.refusals))
+	for k, v := range c.refusals {
+		out[k] = v
+	}
+	return out
 }
 
 // OnACLCheck lets devices publish and subscribe; OnPublish decides delivery.

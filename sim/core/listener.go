@@ -23,7 +23,9 @@ type safeListener struct {
 	ln     net.Listener
 	log    *slog.Logger
 	panics *atomic.Uint64
-	wg     sync.WaitGroup
+	// onPanic, when set, is called after a contained panic is counted.
+	onPanic func()
+	wg      sync.WaitGroup
 	closed atomic.Bool
 }
 
@@ -57,6 +59,9 @@ func (l *safeListener) Serve(establish listeners.EstablishFn) {
 			defer func() {
 				if r := recover(); r != nil {
 					l.panics.Add(1)
+					if l.onPanic != nil {
+						l.onPanic()
+					}
 					l.log.Error("connection panicked; closed it, the broker keeps serving",
 						"remote", conn.RemoteAddr().String(), "panic", r, "stack", string(debug.Stack()))
 					conn.Close()

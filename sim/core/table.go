@@ -27,6 +27,8 @@ type Table struct {
 	thingByClient map[string]string
 	// clientByThing is the reverse of thingByClient.
 	clientByThing map[string]string
+	// certByClient maps a client id to the certificate id its device entry lists.
+	certByClient map[string]string
 }
 
 type sourceRoutes struct {
@@ -49,10 +51,14 @@ func NewTable(routes []Route, devices []Device) (*Table, error) {
 		bySource:      make(map[string]*sourceRoutes),
 		thingByClient: make(map[string]string, len(devices)),
 		clientByThing: make(map[string]string, len(devices)),
+		certByClient:  make(map[string]string, len(devices)),
 	}
 	for _, d := range devices {
 		t.thingByClient[d.ThingName] = d.ThingArn
 		t.clientByThing[d.ThingArn] = d.ThingName
+		if _, id, ok := strings.Cut(d.CertArn, ":cert/"); ok {
+			t.certByClient[d.ThingName] = id
+		}
 	}
 	for _, r := range routes {
 		if err := ValidateFilter(r.Subject); err != nil {
@@ -88,6 +94,13 @@ func (t *Table) Routes() []Route { return append([]Route(nil), t.routes...) }
 func (t *Table) ThingArn(clientID string) (string, bool) {
 	a, ok := t.thingByClient[clientID]
 	return a, ok
+}
+
+// CertificateID returns the certificate id the device definition lists for
+// a client id (thing name).
+func (t *Table) CertificateID(clientID string) (string, bool) {
+	id, ok := t.certByClient[clientID]
+	return id, ok
 }
 
 // ClientID returns the MQTT client id (thing name) of a thing ARN.

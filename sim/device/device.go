@@ -3,12 +3,13 @@
 // events on their topics, listens on the request topic of each action, and
 // answers actions that declare a response topic.
 //
-// This slice connects over plain TCP with client id = thing name; mutual TLS
-// with registry certificates comes with the data-planes work.
+// A device connects with client id = thing name, over mutual TLS with its
+// AWS IoT certificate when Options.TLS is set, else over plain TCP.
 package device
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -38,7 +39,10 @@ type Event struct {
 type Options struct {
 	ThingName string
 	// Broker is host:port of the core's MQTT listener.
-	Broker  string
+	Broker string
+	// TLS, when set, connects over TLS (the device's certificate and key,
+	// and the CA that signed the core's server certificate).
+	TLS     *tls.Config
 	Actions []Action
 	Events  []Event
 	// QoS of the device's publishes and subscriptions; default 1.
@@ -89,8 +93,13 @@ func Connect(ctx context.Context, opts Options) (*Device, error) {
 		seq:     map[string]int{},
 		changed: make(chan struct{}),
 	}
+	scheme := "tcp://"
+	if opts.TLS != nil {
+		scheme = "ssl://"
+	}
 	co := paho.NewClientOptions().
-		AddBroker("tcp://" + opts.Broker).
+		AddBroker(scheme + opts.Broker).
+		SetTLSConfig(opts.TLS).
 		SetClientID(opts.ThingName).
 		SetCleanSession(true).
 		SetAutoReconnect(false).
