@@ -393,8 +393,8 @@ func (h *routingHook) OnConnectAuthenticate(cl *mqtt.Client, _ packets.Packet) b
 
 // Refusal reasons.
 const (
-	RefusedUnknownThing   = "client id is not a thing in the group's device definition"
-	RefusedNoCertificate  = "no client certificate"
+	RefusedUnknownThing     = "client id is not a thing in the group's device definition"
+	RefusedNoCertificate    = "no client certificate"
 	RefusedWrongCertificate = "certificate does not belong to the thing named by the client id"
 )
 

@@ -26,7 +26,7 @@ type safeListener struct {
 	// onPanic, when set, is called after a contained panic is counted.
 	onPanic func()
 	wg      sync.WaitGroup
-	closed atomic.Bool
+	closed  atomic.Bool
 }
 
 var _ listeners.Listener = (*safeListener)(nil)
