@@ -26,6 +26,7 @@ type Config struct {
 	SecretAccessKey string
 	LogLevel        slog.Level
 	LogFormat       string // text or json
+	CorePlaintext   bool   // cores accept plain TCP instead of mutual TLS
 	IAM             edge.Mode
 
 	// JSON makes `run` print one JSON document instead of the readable report.
@@ -50,6 +51,7 @@ Flags (env in brackets):
   --secret-key KEY    root secret access key [TGSIM_SECRET_ACCESS_KEY] (default test)
   --log-level LEVEL   debug, info, warn, error [TGSIM_LOG_LEVEL] (default: info for up, warn otherwise)
   --log-format FMT    text or json [TGSIM_LOG_FORMAT] (default text)
+  --core-plaintext    Greengrass cores accept plain TCP, not mutual TLS [TGSIM_CORE_PLAINTEXT=true]
   --iam MODE          off, soft or enforce [TGSIM_IAM] (default enforce): SigV4 and IAM on
                       every request; soft logs what would be denied and allows it
 
@@ -99,6 +101,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	level := fs.String("log-level", env("LOG_LEVEL", defLevel), "")
 	fs.StringVar(&c.LogFormat, "log-format", env("LOG_FORMAT", "text"), "")
 	iamMode := fs.String("iam", env("IAM", string(edge.ModeEnforce)), "")
+	fs.BoolVar(&c.CorePlaintext, "core-plaintext", env("CORE_PLAINTEXT", "") == "true", "")
 	fs.BoolVar(&c.JSON, "json", false, "")
 	fs.StringVar(&c.JUnit, "junit", "", "")
 	if err := fs.Parse(args[1:]); err != nil {

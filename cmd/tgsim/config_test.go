@@ -63,6 +63,13 @@ func TestLoad(t *testing.T) {
 				c.Args = []string{}
 				c.IAM = edge.ModeSoft
 			})},
+		{name: "plain TCP cores on request", args: []string{"up", "--core-plaintext"},
+			want: with(func(c *Config) {
+				c.Command = "up"
+				c.LogLevel = slog.LevelInfo
+				c.Args = []string{}
+				c.CorePlaintext = true
+			})},
 		{name: "bad iam mode", args: []string{"up", "--iam", "maybe"}, wantErr: "expected off, soft or enforce"},
 		{name: "unknown flag", args: []string{"up", "--nope"}, usage: true, wantErr: "flag provided but not defined"},
 		{name: "run json", args: []string{"run", "--json", "scenarios"},

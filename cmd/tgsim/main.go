@@ -63,7 +63,7 @@ func up(ctx context.Context, cfg Config, logger *slog.Logger, stdout, stderr io.
 	h, err := harness.Start(harness.Options{
 		Addr: cfg.Addr, DiscoveryAddr: cfg.DiscoveryAddr, AccountID: cfg.AccountID, Region: cfg.Region,
 		AccessKeyID: cfg.AccessKeyID, SecretAccessKey: cfg.SecretAccessKey, IAM: cfg.IAM, Logger: logger,
-		AutoCores: true,
+		AutoCores: true, CoreTLS: !cfg.CorePlaintext,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "tgsim up:", err)
@@ -74,7 +74,8 @@ func up(ctx context.Context, cfg Config, logger *slog.Logger, stdout, stderr io.
   aws --endpoint-url %s s3 ls
   account %s; IAM %s; health: %s/_tgsim/health; stop with Ctrl-C
   a Greengrass core starts for each group that gets a deployment; the health
-  body lists each core's MQTT address (devices connect with client id = thing name)
+  body lists each core's MQTT address (mutual TLS: a device presents its AWS IoT
+  certificate and trusts the group CA; client id = thing name)
   Greengrass discovery (mutual TLS with a device's IoT certificate): %s/greengrass/discover/thing/NAME
 `, h.URL, cfg.AccessKeyID, cfg.SecretAccessKey, cfg.Region, h.URL, cfg.AccountID, cfg.IAM, h.URL, h.DiscoveryURL)
 	<-ctx.Done()

@@ -131,3 +131,54 @@ func (h *Harness) publishConnectivity(ctx context.Context, group, mqttAddr strin
 	}})
 	return err
 }
+
+// coreServerCert issues a core's MQTT server certificate from its group's
+// certificate authority, valid for the loopback addresses. Divergence: a
+// real core sends a CSR over its MQTT channel and the cloud signs it; the
+// harness asks the Greengrass fake's CA directly.
+func (h *Harness) coreServerCert(group string) (tls.Certificate, error) {
+	groupID := ""
+	groups, err := h.Greengrass.Backend().ListGroups(context.Background())
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	for _, g := range groups {
+		if g.Name == group {
+			groupID = g.ID
+		}
+	}
+	if groupID == "" {
+		return tls.Certificate{}, fmt.Errorf("group %q does not exist", group)
+	}
+	caPEM, signer, err := h.Greengrass.GroupCA(groupID)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	block, _ := pem.Decode(caPEM)
+	if block == nil {
+		return tls.Certificate{}, errors.New("group CA is not PEM")
+	}
+	ca, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()),
+		Subject:      pkix.Name{CommonName: group + " core"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(7 * 24 * time.Hour), // Greengrass's default core certificate expiry
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		DNSNames:     []string{"localhost"},
+		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("::1")},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, signer)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	return tls.Certificate{Certificate: [][]byte{der, ca.Raw}, PrivateKey: key}, nil
+}

@@ -8,6 +8,7 @@ package harness
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -55,6 +56,10 @@ type Options struct {
 	// DiscoveryAddr is where the Greengrass discovery API listens (mutual
 	// TLS); default "127.0.0.1:0".
 	DiscoveryAddr string
+	// CoreTLS makes cores serve MQTT over mutual TLS only, with a server
+	// certificate issued by the group's CA; devices present their AWS IoT
+	// certificates. False serves plain TCP.
+	CoreTLS bool
 	Logger        *slog.Logger
 }
 
@@ -249,8 +254,16 @@ func (h *Harness) startCoreLocked(group, mqttAddr string) (rc *RunningCore, star
 		mqttAddr = "127.0.0.1:0"
 	}
 	reg := &runtimeRegistry{}
+	var tlsCfg *tls.Config
+	if h.opts.CoreTLS {
+		cert, err := h.coreServerCert(group)
+		if err != nil {
+			return nil, false, fmt.Errorf("core for %s: server certificate: %w", group, err)
+		}
+		tlsCfg = &tls.Config{Certificates: []tls.Certificate{cert}}
+	}
 	c, err := core.New(core.Options{
-		GroupName: group, Endpoint: h.URL, AWS: h.AWS, MQTTAddr: mqttAddr, Logger: h.opts.Logger,
+		GroupName: group, Endpoint: h.URL, AWS: h.AWS, MQTTAddr: mqttAddr, Logger: h.opts.Logger, TLS: tlsCfg,
 		Functions: map[string]core.FunctionFactory{RuntimeFunctionName: reg.factory(h.URL)},
 	})
 	if err != nil {

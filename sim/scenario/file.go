@@ -128,6 +128,18 @@ type Step struct {
 	Publish        *PublishStep `yaml:"publish"`
 	WaitExecutions *WaitStep    `yaml:"waitExecutions"`
 	Call           *CallStep    `yaml:"call"`
+	Connect        *ConnectStep `yaml:"connect"`
+}
+
+// ConnectStep connects to the core of the thing's group as the thing (or,
+// to test impersonation, with another client id or another thing's
+// certificate, or over plain TCP) and checks whether the core accepts.
+type ConnectStep struct {
+	Thing       string `yaml:"thing"`
+	ClientID    string `yaml:"clientId"`
+	Certificate string `yaml:"certificate"` // the thing whose certificate to present
+	Plaintext   bool   `yaml:"plaintext"`
+	Expect      string `yaml:"expect"` // refused or accepted (default)
 }
 
 // CallStep calls any operation of a served API through its official client
@@ -390,8 +402,20 @@ func (f *File) validate() error {
 				add("steps[%d].call.operation: required", i)
 			}
 		}
+		if c := s.Connect; c != nil {
+			n++
+			if !things[c.Thing] {
+				add("steps[%d].connect.thing: %q is not listed in setup.things", i, c.Thing)
+			}
+			if c.Certificate != "" && !things[c.Certificate] {
+				add("steps[%d].connect.certificate: %q is not listed in setup.things", i, c.Certificate)
+			}
+			if c.Expect != "" && c.Expect != "refused" && c.Expect != "accepted" {
+				add("steps[%d].connect.expect: %q, expected refused or accepted", i, c.Expect)
+			}
+		}
 		if n != 1 {
-			add("steps[%d]: exactly one of emit, publish, waitExecutions, call must be set, found %d", i, n)
+			add("steps[%d]: exactly one of emit, publish, waitExecutions, call, connect must be set, found %d", i, n)
 		}
 	}
 	for i, d := range f.Expect.Delivered {

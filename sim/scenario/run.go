@@ -2,6 +2,8 @@ package scenario
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -68,6 +70,10 @@ type runner struct {
 	report *Report
 	root   *identity
 	users  map[string]*identity
+	// certs are the things' certificates and keys; groupCAs the trust
+	// roots of each group's core.
+	certs    map[string]tls.Certificate
+	groupCAs map[string]*x509.CertPool
 
 	// deployments: Greengrass group → deployed flow configurations.
 	groupOf   map[string]string // thing → greengrass group
@@ -86,7 +92,8 @@ func Run(ctx context.Context, f *File, opts Options) *Report {
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	h, err := harness.Start(harness.Options{Logger: opts.Logger})
+	// Cores speak mutual TLS only, as Greengrass cores do.
+	h, err := harness.Start(harness.Options{Logger: opts.Logger, CoreTLS: true})
 	if err != nil {
 		rep.Err = err
 		return rep
@@ -94,7 +101,7 @@ func Run(ctx context.Context, f *File, opts Options) *Report {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	r := &runner{log: opts.Logger, f: f, h: h, users: map[string]*identity{}, report: rep, groupOf: map[string]string{}, devices: map[string]*device.Device{},
+	r := &runner{log: opts.Logger, f: f, h: h, users: map[string]*identity{}, certs: map[string]tls.Certificate{}, groupCAs: map[string]*x509.CertPool{}, report: rep, groupOf: map[string]string{}, devices: map[string]*device.Device{},
 		deployIDs: map[string]string{}, statuses: map[string]string{}}
 	defer func() {
 		for _, d := range r.devices {
@@ -247,7 +254,64 @@ func (r *runner) thingWithCert(ctx context.Context, name string) (thingArn, cert
 	if _, err := r.root.iot.AttachThingPrincipal(ctx, &iot.AttachThingPrincipalInput{ThingName: aws.String(name), Principal: cert.CertificateArn}); err != nil {
 		return "", "", fmt.Errorf("iot AttachThingPrincipal %s: %w", name, err)
 	}
+	pair, err := tls.X509KeyPair([]byte(aws.ToString(cert.CertificatePem)), []byte(aws.ToString(cert.KeyPair.PrivateKey)))
+	if err != nil {
+		return "", "", fmt.Errorf("certificate of %s: %w", name, err)
+	}
+	// The private key is returned once, as AWS does: the scenario keeps it
+	// for the thing's virtual device.
+	r.certs[name] = pair
 	return aws.ToString(th.ThingArn), aws.ToString(cert.CertificateArn), nil
+}
+
+// deviceTLS is the TLS configuration a thing's device connects to a group's
+// core with: its own certificate, and the group CA (read through the
+// Greengrass API, as a device learns it from discovery) as the trust root.
+func (r *runner) deviceTLS(ctx context.Context, thing, group string) (*tls.Config, error) {
+	pair, ok := r.certs[thing]
+	if !ok {
+		return nil, fmt.Errorf("thing %s has no certificate", thing)
+	}
+	roots, ok := r.groupCAs[group]
+	if !ok {
+		id, err := r.groupID(ctx, group)
+		if err != nil {
+			return nil, err
+		}
+		cas, err := r.root.gg.ListGroupCertificateAuthorities(ctx, &greengrass.ListGroupCertificateAuthoritiesInput{GroupId: &id})
+		if err != nil {
+			return nil, fmt.Errorf("greengrass ListGroupCertificateAuthorities %s: %w", group, err)
+		}
+		roots = x509.NewCertPool()
+		for _, ca := range cas.GroupCertificateAuthorities {
+			out, err := r.root.gg.GetGroupCertificateAuthority(ctx, &greengrass.GetGroupCertificateAuthorityInput{GroupId: &id, CertificateAuthorityId: ca.GroupCertificateAuthorityId})
+			if err != nil {
+				return nil, fmt.Errorf("greengrass GetGroupCertificateAuthority %s: %w", group, err)
+			}
+			roots.AppendCertsFromPEM([]byte(aws.ToString(out.PemEncodedCertificate)))
+		}
+		r.groupCAs[group] = roots
+	}
+	return &tls.Config{RootCAs: roots, Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}, nil
+}
+
+// groupID finds a Greengrass group's id by name.
+func (r *runner) groupID(ctx context.Context, name string) (string, error) {
+	var token *string
+	for {
+		out, err := r.root.gg.ListGroups(ctx, &greengrass.ListGroupsInput{NextToken: token})
+		if err != nil {
+			return "", err
+		}
+		for _, g := range out.Groups {
+			if aws.ToString(g.Name) == name {
+				return aws.ToString(g.Id), nil
+			}
+		}
+		if token = out.NextToken; aws.ToString(token) == "" {
+			return "", fmt.Errorf("greengrass group %q not found", name)
+		}
+	}
 }
 
 // deploy creates and deploys one flow configuration and waits until the
@@ -334,7 +398,11 @@ func (r *runner) startDevices(ctx context.Context) error {
 		if !ok {
 			return fmt.Errorf("device definition %s not found", devID)
 		}
-		opts := device.Options{ThingName: spec.Thing, Broker: c.MQTTAddr()}
+		tlsCfg, err := r.deviceTLS(ctx, spec.Thing, group)
+		if err != nil {
+			return err
+		}
+		opts := device.Options{ThingName: spec.Thing, Broker: c.MQTTAddr(), TLS: tlsCfg}
 		for _, ev := range def.Events {
 			topic, err := flow.ExpandTopic(ev.Topic, spec.Thing, r.h.Region(), r.h.AccountID())
 			if err != nil {
@@ -400,6 +468,10 @@ func (r *runner) step(ctx context.Context, s Step) error {
 			if err := d.Publish(ctx, s.Publish.Topic, b); err != nil {
 				return err
 			}
+		}
+	case s.Connect != nil:
+		if err := r.connectStep(ctx, s.Connect); err != nil {
+			return err
 		}
 	case s.Call != nil:
 		c := s.Call
@@ -713,3 +785,47 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // ErrFailed is returned by RunFiles when any scenario failed.
 var ErrFailed = errors.New("scenario failed")
+
+// connectStep connects a device as a thing and checks the core's answer:
+// refused (impersonation, plain TCP, a thing outside the group) or accepted.
+func (r *runner) connectStep(ctx context.Context, c *ConnectStep) error {
+	group, ok := r.groupOf[c.Thing]
+	if !ok {
+		return fmt.Errorf("connect: thing %s is not bound in any deployed flow configuration", c.Thing)
+	}
+	core := r.h.Core(group)
+	certOf := c.Certificate
+	if certOf == "" {
+		certOf = c.Thing
+	}
+	clientID := c.ClientID
+	if clientID == "" {
+		clientID = c.Thing
+	}
+	opts := device.Options{ThingName: clientID, Broker: core.MQTTAddr(), Timeout: 2 * time.Second}
+	if !c.Plaintext {
+		cfg, err := r.deviceTLS(ctx, certOf, group)
+		if err != nil {
+			return err
+		}
+		opts.TLS = cfg
+	}
+	d, err := device.Connect(ctx, opts)
+	if d != nil {
+		d.Close()
+	}
+	how := fmt.Sprintf("client id %s with %s's certificate", clientID, certOf)
+	if c.Plaintext {
+		how = fmt.Sprintf("client id %s over plain TCP", clientID)
+	}
+	name := "connect " + how
+	switch c.Expect {
+	case "refused":
+		r.check(name, err != nil, "refused=%v (%v)", err != nil, err)
+	case "accepted", "":
+		r.check(name, err == nil, "accepted=%v (%v)", err == nil, err)
+	default:
+		return fmt.Errorf("connect.expect %q: expected refused or accepted", c.Expect)
+	}
+	return nil
+}
