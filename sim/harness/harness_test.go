@@ -21,6 +21,20 @@ import (
 // configuration with its keys.
 func userConfig(t *testing.T, h *harness.Harness, name, policy string) aws.Config {
 	t.Helper()
+	return benchUser(t, h, policy, name)
+}
+
+// benchUser is userConfig for tests and benchmarks (name defaults to "bench").
+func benchUser(t testing.TB, h *harness.Harness, policy string, name ...string) aws.Config {
+	t.Helper()
+	if len(name) == 0 {
+		name = []string{"bench"}
+	}
+	return newUser(t, h, name[0], policy)
+}
+
+func newUser(t testing.TB, h *harness.Harness, name, policy string) aws.Config {
+	t.Helper()
 	ctx := context.Background()
 	root := iam.NewFromConfig(h.AWS, func(o *iam.Options) { o.BaseEndpoint = aws.String(h.URL) })
 	if _, err := root.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(name)}); err != nil {
