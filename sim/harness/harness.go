@@ -60,7 +60,7 @@ type Options struct {
 	// certificate issued by the group's CA; devices present their AWS IoT
 	// certificates. False serves plain TCP.
 	CoreTLS bool
-	Logger        *slog.Logger
+	Logger  *slog.Logger
 }
 
 // Harness is a running simulated AWS world.
