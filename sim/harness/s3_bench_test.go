@@ -71,3 +71,18 @@ func BenchmarkS3PutGet16KiB(b *testing.B) {
 		run(b, newClient(h.URL, cfg.Credentials), s3types.ServerSideEncryptionAes256)
 	})
 }
+
+// BenchmarkStartClose is a scenario's fixed cost: every fake, the edge and
+// the discovery listener started in-process on loopback ports, then torn
+// down (the harness issue's bar: under 300 ms).
+func BenchmarkStartClose(b *testing.B) {
+	for b.Loop() {
+		h, err := harness.Start(harness.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := h.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
