@@ -165,6 +165,7 @@ func (a *authorizer) check(ctx context.Context, action, resource string, extra m
 		Operation: a.op, Action: action, Resource: resource, Decision: res.Decision, DeniedBy: res.DeniedBy, Matched: res.Matched,
 	}
 	if res.Decision == policy.Allowed {
+		a.e.counters.decision(d)
 		if a.e.opts.Decisions != nil {
 			a.e.opts.Decisions.add(d)
 		}
@@ -175,6 +176,7 @@ func (a *authorizer) check(ctx context.Context, action, resource string, extra m
 		d.Message = "Access Denied" // AWS tells anonymous callers no more
 	}
 	d.Enforced = a.e.opts.Mode == ModeEnforce
+	a.e.counters.decision(d)
 	if a.e.opts.Decisions != nil {
 		a.e.opts.Decisions.add(d)
 	}

@@ -53,13 +53,16 @@ type Options struct {
 	MaxSkew time.Duration
 	// Health, when set, adds fields to the health body (running cores).
 	Health func() map[string]any
+	// Metrics, when set, adds samples to /metrics (the cores' counters).
+	Metrics func(*MetricsWriter)
 }
 
 // Edge is an http.Handler that fronts every fake.
 type Edge struct {
-	opts    Options
-	log     *slog.Logger
-	started time.Time
+	opts     Options
+	log      *slog.Logger
+	started  time.Time
+	counters *counters
 }
 
 // New returns an Edge with defaults filled in.
@@ -82,7 +85,8 @@ func New(opts Options) *Edge {
 			opts.Mode = ModeEnforce
 		}
 	}
-	return &Edge{opts: opts, log: opts.Logger.With("component", "edge"), started: opts.Now()}
+	return &Edge{opts: opts, log: opts.Logger.With("component", "edge"), started: opts.Now(),
+		counters: &counters{requests: map[[2]string]uint64{}, decisions: map[[2]string]uint64{}}}
 }
 
 // HealthPath answers GET with 200 and a JSON body once the edge serves.
@@ -98,6 +102,23 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.health(w, r)
 		return
 	}
+	if r.URL.Path == MetricsPath && r.Method == http.MethodGet {
+		e.metrics(w)
+		return
+	}
+	sw := &statusWriter{ResponseWriter: w}
+	w = sw
+	defer func() {
+		service := "unknown"
+		if info, ok := awsproto.RequestInfoFrom(r.Context()); ok {
+			service = info.Scope.Service
+		} else if s, signed, err := awsproto.ParseScope(r); err == nil && s.Service != "" {
+			service = s.Service
+		} else if !signed && r.Header.Get("X-Amz-Target") == "" {
+			service = "s3" // anonymous requests are S3's
+		}
+		e.counters.request(service, sw.status)
+	}()
 
 	scope, signed, err := awsproto.ParseScope(r)
 	switch {

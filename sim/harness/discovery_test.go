@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,7 +17,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/greengrass"
 	ggtypes "github.com/aws/aws-sdk-go-v2/service/greengrass/types"
 	"github.com/aws/aws-sdk-go-v2/service/iot"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/tgsim/tgsim/sim/device"
 	"github.com/tgsim/tgsim/sim/harness"
 )
 
@@ -136,5 +139,40 @@ func TestDevicesDiscoverTheirCore(t *testing.T) {
 	}
 	if code, body := discover(t, h, "Stranger", stranger.pair); code != http.StatusNotFound {
 		t.Errorf("discover(Stranger) = %d %s, want 404", code, body)
+	}
+
+	// /metrics counts what happened: a message with no subscription is
+	// dropped, a denied call is a decision, both are requests.
+	d, err := device.Connect(ctx, device.Options{ThingName: "Lamp1", Broker: rc.MQTTAddr()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Publish(ctx, "Lamp1/unlisted", []byte(`{}`)); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	s3c := s3.NewFromConfig(userConfig(t, h, "nos3", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iot:*","Resource":"*"}]}`),
+		func(o *s3.Options) { o.BaseEndpoint = aws.String(h.URL); o.UsePathStyle = true })
+	if _, err := s3c.ListBuckets(ctx, &s3.ListBucketsInput{}); err == nil {
+		t.Fatal("ListBuckets without s3 permissions succeeded")
+	}
+	resp, err := http.Get(h.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`tgsim_core_messages_dropped_total{group="home",reason="no subscription"} 1`,
+		`tgsim_requests_total{service="s3",status="403"} 1`,
+		`tgsim_authorization_decisions_total{decision="implicitDeny",enforced="true"} 1`,
+		`# TYPE tgsim_requests_total counter`,
+	} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("/metrics lacks %q:\n%s", want, metrics)
+		}
+	}
+	if n := strings.Count(string(metrics), "# TYPE tgsim_requests_total "); n != 1 {
+		t.Errorf("/metrics has %d TYPE lines for tgsim_requests_total, want 1", n)
 	}
 }

@@ -186,7 +186,8 @@ func Start(opts Options) (*Harness, error) {
 	e := edge.New(edge.Options{
 		AccountID: opts.AccountID, DefaultRegion: opts.Region, Logger: log,
 		Mode: opts.IAM, Identity: h.IAM, Decisions: h.Decisions,
-		Health: func() map[string]any { return map[string]any{"cores": h.Cores(), "discovery": h.DiscoveryURL} },
+		Health:  func() map[string]any { return map[string]any{"cores": h.Cores(), "discovery": h.DiscoveryURL} },
+		Metrics: h.writeMetrics,
 		Services: map[string]http.Handler{
 			"s3": h.S3, "iot": h.IoT, "greengrass": h.Greengrass, "iam": h.IAM.IAM(), "sts": h.IAM.STS(),
 			// Older AWS IoT models (the botocore in Debian's aws CLI v2)
