@@ -3,6 +3,7 @@ package s3
 import (
 	"bytes"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -31,23 +32,43 @@ func (s *Service) settings(bucket string) bucketSettings {
 	return bucketSettings{}
 }
 
-// updateSettings applies f to bucket's settings.
-func (s *Service) updateSettings(bucket string, f func(*bucketSettings)) {
+// updateSettings applies f to bucket's settings. With a data directory the
+// change is saved durably first and applied only if that succeeded.
+func (s *Service) updateSettings(bucket string, f func(*bucketSettings)) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := s.buckets[bucket]
-	if st == nil {
-		st = &bucketSettings{}
-		s.buckets[bucket] = st
+	next := bucketSettings{}
+	if st := s.buckets[bucket]; st != nil {
+		next = *st
 	}
-	f(st)
+	f(&next)
+	if s.settingsPath != "" {
+		all := make(map[string]*bucketSettings, len(s.buckets)+1)
+		for k, v := range s.buckets {
+			all[k] = v
+		}
+		all[bucket] = &next
+		if err := saveSettingsLocked(s.settingsPath, all); err != nil {
+			return fmt.Errorf("s3: saving bucket settings: %w", err)
+		}
+	}
+	s.buckets[bucket] = &next
+	return nil
 }
 
 // forgetBucket drops a deleted bucket's settings and pending log records.
 func (s *Service) forgetBucket(bucket string) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.buckets[bucket]; !ok {
+		return
+	}
 	delete(s.buckets, bucket)
-	s.mu.Unlock()
+	if s.settingsPath != "" {
+		if err := saveSettingsLocked(s.settingsPath, s.buckets); err != nil {
+			s.log.Error("saving bucket settings after a bucket was deleted", "bucket", bucket, "error", err)
+		}
+	}
 }
 
 // bucketPolicies returns the bucket's policy for the edge's evaluation.
@@ -167,7 +188,9 @@ func (s *Service) PutBucketEncryption(w http.ResponseWriter, r *http.Request, bu
 	if b := in.Rules[0].BucketKeyEnabled; b != nil {
 		d.bucketKey = *b
 	}
-	s.updateSettings(bucket, func(st *bucketSettings) { st.encryption = &d })
+	if err := s.updateSettings(bucket, func(st *bucketSettings) { st.encryption = &d }); err != nil {
+		return err
+	}
 	w.WriteHeader(http.StatusOK)
 	return nil
 }
@@ -184,7 +207,9 @@ func (s *Service) GetBucketEncryption(w http.ResponseWriter, r *http.Request, bu
 
 // DeleteBucketEncryption removes the bucket's default encryption.
 func (s *Service) DeleteBucketEncryption(w http.ResponseWriter, r *http.Request, bucket string) error {
-	s.updateSettings(bucket, func(st *bucketSettings) { st.encryption = nil })
+	if err := s.updateSettings(bucket, func(st *bucketSettings) { st.encryption = nil }); err != nil {
+		return err
+	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -210,7 +235,9 @@ func (s *Service) PutBucketPolicy(w http.ResponseWriter, r *http.Request, bucket
 	if err := checkBucketPolicy(p, bucket); err != nil {
 		return err
 	}
-	s.updateSettings(bucket, func(st *bucketSettings) { st.policyDoc, st.policy = doc, p })
+	if err := s.updateSettings(bucket, func(st *bucketSettings) { st.policyDoc, st.policy = doc, p }); err != nil {
+		return err
+	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -265,7 +292,9 @@ func (s *Service) GetBucketPolicy(w http.ResponseWriter, r *http.Request, bucket
 
 // DeleteBucketPolicy removes the bucket policy; deleting none is no error.
 func (s *Service) DeleteBucketPolicy(w http.ResponseWriter, r *http.Request, bucket string) error {
-	s.updateSettings(bucket, func(st *bucketSettings) { st.policyDoc, st.policy = "", nil })
+	if err := s.updateSettings(bucket, func(st *bucketSettings) { st.policyDoc, st.policy = "", nil }); err != nil {
+		return err
+	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -303,7 +332,9 @@ func (s *Service) PutBucketLogging(w http.ResponseWriter, r *http.Request, bucke
 		// Records still pending for the old target are delivered there.
 		s.FlushAccessLogs()
 	}
-	s.updateSettings(bucket, func(st *bucketSettings) { st.logging = in.LoggingEnabled })
+	if err := s.updateSettings(bucket, func(st *bucketSettings) { st.logging = in.LoggingEnabled }); err != nil {
+		return err
+	}
 	w.WriteHeader(http.StatusOK)
 	return nil
 }

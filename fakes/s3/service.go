@@ -3,11 +3,13 @@ package s3
 import (
 	"bytes"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -45,14 +47,23 @@ type Options struct {
 	// AccessLogBatch is how many server access log records are gathered
 	// before they are delivered as one log object. Default 100.
 	AccessLogBatch int
+	// DataDir, when set, keeps everything on disk there: objects in
+	// gofakes3's bolt store (s3.db, every write an fsynced transaction),
+	// bucket settings in s3-settings.json (replaced atomically), and the
+	// master key in s3-master.key (0600; MasterKey must then be nil).
+	// Divergence: the bolt store has no object versioning; versioned calls
+	// answer NotImplemented.
+	DataDir string
 }
 
 // Service is the fake S3. It is an http.Handler.
 type Service struct {
 	opts           Options
 	log            *slog.Logger
-	inner          *s3mem.Backend
+	inner          gofakes3.Backend
 	backend        *sseBackend
+	closer         io.Closer // the on-disk object store, if any
+	settingsPath   string    // where bucket settings are saved; "" in memory
 	handler        http.Handler
 	canonicalOwner string
 
@@ -90,6 +101,26 @@ func New(opts Options) (*Service, error) {
 	if opts.AccessLogBatch <= 0 {
 		opts.AccessLogBatch = 100
 	}
+	var (
+		inner    gofakes3.Backend
+		closer   io.Closer
+		settings = map[string]*bucketSettings{}
+		setPath  string
+	)
+	ts := clock{now: opts.Now}
+	if opts.DataDir != "" {
+		if opts.MasterKey != nil {
+			return nil, errors.New("s3: with DataDir the master key is kept in the data directory; leave MasterKey nil")
+		}
+		key, objects, db, saved, err := openDataDir(opts.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		opts.MasterKey, inner, closer, settings = key, objects, db, saved
+		setPath = filepath.Join(opts.DataDir, settingsFile)
+	} else {
+		inner = s3mem.New(s3mem.WithTimeSource(ts))
+	}
 	if opts.MasterKey == nil {
 		opts.MasterKey = make([]byte, 32)
 		if _, err := rand.Read(opts.MasterKey); err != nil {
@@ -97,14 +128,15 @@ func New(opts Options) (*Service, error) {
 		}
 	}
 	log := opts.Logger.With("component", "s3")
-	ts := clock{now: opts.Now}
-	inner := s3mem.New(s3mem.WithTimeSource(ts))
 	backend, err := newSSEBackend(inner, opts.MasterKey, opts.Now)
 	if err != nil {
+		if closer != nil {
+			closer.Close()
+		}
 		return nil, err
 	}
-	s := &Service{opts: opts, log: log, inner: inner, backend: backend, canonicalOwner: canonicalID(opts.AccountID),
-		buckets: map[string]*bucketSettings{}, accessLogs: map[string][]AccessLogRecord{}}
+	s := &Service{opts: opts, log: log, inner: inner, backend: backend, closer: closer, settingsPath: setPath, canonicalOwner: canonicalID(opts.AccountID),
+		buckets: settings, accessLogs: map[string][]AccessLogRecord{}}
 	backend.onDeleteBucket = s.forgetBucket
 	faker := gofakes3.New(backend,
 		gofakes3.WithTimeSource(ts),
@@ -122,7 +154,16 @@ func New(opts Options) (*Service, error) {
 // stored with server-side encryption are ciphertext there, with the
 // encryption's bookkeeping in X-Tgsim-Sse-* metadata. It is safe for
 // concurrent use; its methods are gofakes3's Backend interface.
-func (s *Service) Backend() *s3mem.Backend { return s.inner }
+func (s *Service) Backend() gofakes3.Backend { return s.inner }
+
+// CloseStorage releases the on-disk object store, if any. (Not Close: the
+// test Server embeds both a Service and an httptest.Server.)
+func (s *Service) CloseStorage() error {
+	if s.closer != nil {
+		return s.closer.Close()
+	}
+	return nil
+}
 
 // ServeHTTP serves the S3 REST API.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -44,11 +44,17 @@ const (
 	metaBucketKey = "X-Amz-Server-Side-Encryption-Bucket-Key-Enabled"
 )
 
-// innerBackend is what the encrypting backend wraps: s3mem (later s3bolt)
-// with versioning.
-type innerBackend interface {
-	gofakes3.Backend
-	gofakes3.VersionedBackend
+// innerBackend is what the encrypting backend wraps: s3mem (with
+// versioning) or s3bolt (without; versioned calls then answer
+// NotImplemented).
+type innerBackend = gofakes3.Backend
+
+// versioned returns the inner backend's versioning, or NotImplemented.
+func (b *sseBackend) versioned() (gofakes3.VersionedBackend, error) {
+	if vb, ok := b.inner.(gofakes3.VersionedBackend); ok {
+		return vb, nil
+	}
+	return nil, gofakes3.ErrNotImplemented
 }
 
 // sseBackend is a gofakes3 Backend that stores objects sent with
@@ -238,7 +244,11 @@ func (b *sseBackend) HeadObject(bucket, key string) (*gofakes3.Object, error) {
 }
 
 func (b *sseBackend) HeadObjectVersion(bucket, key string, v gofakes3.VersionID) (*gofakes3.Object, error) {
-	obj, err := b.inner.HeadObjectVersion(bucket, key, v)
+	vb, err := b.versioned()
+	if err != nil {
+		return nil, err
+	}
+	obj, err := vb.HeadObjectVersion(bucket, key, v)
 	if err != nil {
 		return nil, err
 	}
@@ -268,7 +278,11 @@ func (b *sseBackend) GetObject(bucket, key string, rng *gofakes3.ObjectRangeRequ
 }
 
 func (b *sseBackend) GetObjectVersion(bucket, key string, v gofakes3.VersionID, rng *gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) {
-	obj, err := b.inner.GetObjectVersion(bucket, key, v, nil)
+	vb, err := b.versioned()
+	if err != nil {
+		return nil, err
+	}
+	obj, err := vb.GetObjectVersion(bucket, key, v, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -421,24 +435,45 @@ func (b *sseBackend) DeleteMulti(bucket string, keys ...string) (gofakes3.MultiD
 }
 
 func (b *sseBackend) VersioningConfiguration(bucket string) (gofakes3.VersioningConfiguration, error) {
-	return b.inner.VersioningConfiguration(bucket)
+	vb, err := b.versioned()
+	if err != nil {
+		// Never enabled: what gofakes3 answers for an unversioned backend.
+		return gofakes3.VersioningConfiguration{}, nil
+	}
+	return vb.VersioningConfiguration(bucket)
 }
 
 func (b *sseBackend) SetVersioningConfiguration(bucket string, v gofakes3.VersioningConfiguration) error {
-	return b.inner.SetVersioningConfiguration(bucket, v)
+	vb, err := b.versioned()
+	if err != nil {
+		return err
+	}
+	return vb.SetVersioningConfiguration(bucket, v)
 }
 
 func (b *sseBackend) DeleteObjectVersion(bucket, key string, v gofakes3.VersionID) (gofakes3.ObjectDeleteResult, error) {
-	return b.inner.DeleteObjectVersion(bucket, key, v)
+	vb, err := b.versioned()
+	if err != nil {
+		return gofakes3.ObjectDeleteResult{}, err
+	}
+	return vb.DeleteObjectVersion(bucket, key, v)
 }
 
 func (b *sseBackend) DeleteMultiVersions(bucket string, objects ...gofakes3.ObjectID) (gofakes3.MultiDeleteResult, error) {
-	return b.inner.DeleteMultiVersions(bucket, objects...)
+	vb, err := b.versioned()
+	if err != nil {
+		return gofakes3.MultiDeleteResult{}, err
+	}
+	return vb.DeleteMultiVersions(bucket, objects...)
 }
 
 // ListBucketVersions lists plaintext sizes and ETags.
 func (b *sseBackend) ListBucketVersions(bucket string, prefix *gofakes3.Prefix, page *gofakes3.ListBucketVersionsPage) (*gofakes3.ListBucketVersionsResult, error) {
-	res, err := b.inner.ListBucketVersions(bucket, prefix, page)
+	vb, err := b.versioned()
+	if err != nil {
+		return nil, err
+	}
+	res, err := vb.ListBucketVersions(bucket, prefix, page)
 	if err != nil {
 		return nil, err
 	}
@@ -447,7 +482,7 @@ func (b *sseBackend) ListBucketVersions(bucket string, prefix *gofakes3.Prefix, 
 		if !ok {
 			continue
 		}
-		obj, err := b.inner.HeadObjectVersion(bucket, v.Key, v.VersionID)
+		obj, err := vb.HeadObjectVersion(bucket, v.Key, v.VersionID)
 		if err != nil {
 			continue
 		}
