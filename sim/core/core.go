@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -35,6 +36,14 @@ type Options struct {
 	// group's device definition lists for the thing named by the client
 	// id. Nil serves plain TCP (tests, and clients that cannot do TLS).
 	TLS *tls.Config
+	// VerifyCertificate, when set with TLS, asks the IoT registry about a
+	// device's certificate at CONNECT (the IoT fake's
+	// VerifyClientCertificate): it must chain to the account's CA, be
+	// registered and ACTIVE, and be attached to the thing named by the
+	// client id. Greengrass v1 cores ask the cloud the same question; here
+	// it is asked at every CONNECT, so a certificate made INACTIVE or
+	// REVOKED is refused from its next connection on.
+	VerifyCertificate func(der []byte) (thingNames []string, certID string, err error)
 	// Functions maps a Lambda function name (the part of the ARN after
 	// "function:" and before the qualifier) to its implementation.
 	Functions map[string]FunctionFactory
@@ -396,6 +405,8 @@ const (
 	RefusedUnknownThing     = "client id is not a thing in the group's device definition"
 	RefusedNoCertificate    = "no client certificate"
 	RefusedWrongCertificate = "certificate does not belong to the thing named by the client id"
+	RefusedCertificate      = "certificate refused by the IoT registry"
+	RefusedNotAttached      = "certificate is not attached to the thing named by the client id"
 )
 
 func (c *Core) authenticate(cl *mqtt.Client) string {
@@ -418,6 +429,19 @@ func (c *Core) authenticate(cl *mqtt.Client) string {
 	sum := sha256.Sum256(peers[0].Raw)
 	if want, ok := t.CertificateID(cl.ID); !ok || want != hex.EncodeToString(sum[:]) {
 		return RefusedWrongCertificate
+	}
+	if c.opts.VerifyCertificate == nil {
+		return ""
+	}
+	things, _, err := c.opts.VerifyCertificate(peers[0].Raw)
+	if err != nil {
+		// The registry's answer (not registered, INACTIVE, REVOKED, foreign
+		// CA) goes to the log; the counted reason stays a fixed string.
+		c.log.Warn("certificate refused by the IoT registry", "client_id", cl.ID, "err", err)
+		return RefusedCertificate
+	}
+	if !slices.Contains(things, cl.ID) {
+		return RefusedNotAttached
 	}
 	return ""
 }

@@ -13,8 +13,13 @@
 // Choices where Greengrass's documentation is silent or the simulation
 // differs (each also in the README's support table):
 //   - A device connects with client id = its thing name; only things in the
-//     deployed device definition may connect. Divergence: this slice listens
-//     on plain TCP; mutual TLS with registry certificates comes later.
+//     deployed device definition may connect. With Options.TLS the core
+//     speaks mutual TLS only, and a device must present the certificate the
+//     device definition lists for its thing; with Options.VerifyCertificate
+//     the IoT registry must also hold that certificate ACTIVE and attached
+//     to the thing. The registry is asked at every CONNECT (a real core
+//     caches the cloud's answer); open connections are kept. Without TLS
+//     the core listens on plain TCP (tests, --core-plaintext).
 //   - Local delivery QoS is the lower of the publish QoS and the
 //     subscriber's; retained messages are not stored (Greengrass v1 local
 //     messaging does not retain).

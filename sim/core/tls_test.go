@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/hex"
+	"errors"
 	"math/big"
 	"net"
 	"testing"
@@ -54,14 +55,32 @@ func TestCoreMutualTLS(t *testing.T) {
 	server, _, _ := selfSigned(t, "core", false, caCert, caKey)
 	sensorCert, _, _ := selfSigned(t, "Sensor", false, nil, nil)
 	cameraCert, _, _ := selfSigned(t, "Camera", false, nil, nil)
+	lampCert, _, _ := selfSigned(t, "Lamp", false, nil, nil)
+	doorCert, _, _ := selfSigned(t, "Door", false, nil, nil)
 
-	c, err := New(Options{MQTTAddr: "127.0.0.1:0", GroupName: "g", TLS: &tls.Config{Certificates: []tls.Certificate{server}}})
+	// The registry's view, as the IoT fake's VerifyClientCertificate
+	// answers it: Sensor's and Camera's certificates are ACTIVE and attached
+	// to their things, Lamp's was made INACTIVE, and Door's is attached to
+	// another thing.
+	registry := map[string][]string{certID(sensorCert): {"Sensor"}, certID(cameraCert): {"Camera"}, certID(doorCert): {"Window"}}
+	verify := func(der []byte) ([]string, string, error) {
+		sum := sha256.Sum256(der)
+		id := hex.EncodeToString(sum[:])
+		things, ok := registry[id]
+		if !ok {
+			return nil, id, errors.New("iot: certificate is not ACTIVE")
+		}
+		return things, id, nil
+	}
+	c, err := New(Options{MQTTAddr: "127.0.0.1:0", GroupName: "g", TLS: &tls.Config{Certificates: []tls.Certificate{server}}, VerifyCertificate: verify})
 	if err != nil {
 		t.Fatal(err)
 	}
 	tab, err := NewTable(nil, []Device{
 		{ThingName: "Sensor", ThingArn: sensorArn, CertArn: "arn:aws:iot:us-east-1:000000000000:cert/" + certID(sensorCert)},
 		{ThingName: "Camera", ThingArn: cameraArn, CertArn: "arn:aws:iot:us-east-1:000000000000:cert/" + certID(cameraCert)},
+		{ThingName: "Lamp", ThingArn: "arn:aws:iot:us-east-1:000000000000:thing/Lamp", CertArn: "arn:aws:iot:us-east-1:000000000000:cert/" + certID(lampCert)},
+		{ThingName: "Door", ThingArn: "arn:aws:iot:us-east-1:000000000000:thing/Door", CertArn: "arn:aws:iot:us-east-1:000000000000:cert/" + certID(doorCert)},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -90,6 +109,9 @@ func TestCoreMutualTLS(t *testing.T) {
 		{name: "impersonation: Camera's client id with Sensor's certificate", clientID: "Camera", tls: tlsFor(sensorCert), wantCount: RefusedWrongCertificate},
 		{name: "a thing not in the group", clientID: "Stranger", tls: tlsFor(sensorCert), wantCount: RefusedUnknownThing},
 		{name: "plain TCP is refused", clientID: "Sensor", tls: nil},
+		{name: "a certificate the registry no longer accepts", clientID: "Lamp", tls: tlsFor(lampCert), wantCount: RefusedCertificate},
+		{name: "a certificate attached to another thing in the registry", clientID: "Door", tls: tlsFor(doorCert), wantCount: RefusedNotAttached},
+		{name: "camera with its own certificate", clientID: "Camera", tls: tlsFor(cameraCert), wantOK: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -265,7 +265,8 @@ func (h *Harness) startCoreLocked(group, mqttAddr string) (rc *RunningCore, star
 	}
 	c, err := core.New(core.Options{
 		GroupName: group, Endpoint: h.URL, AWS: h.AWS, MQTTAddr: mqttAddr, Logger: h.opts.Logger, TLS: tlsCfg,
-		Functions: map[string]core.FunctionFactory{RuntimeFunctionName: reg.factory(h.URL)},
+		VerifyCertificate: h.IoT.VerifyClientCertificate,
+		Functions:         map[string]core.FunctionFactory{RuntimeFunctionName: reg.factory(h.URL)},
 	})
 	if err != nil {
 		return nil, false, err

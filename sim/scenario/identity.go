@@ -2,11 +2,14 @@ package scenario
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"reflect"
+	"regexp"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -241,6 +244,9 @@ func (r *runner) callAPI(ctx context.Context, id *identity, service, op string, 
 	if err != nil {
 		return err
 	}
+	if expanded, err = r.expandCertIDs(expanded); err != nil {
+		return fmt.Errorf("%s %s input: %w", service, op, err)
+	}
 	b, err := json.Marshal(expanded)
 	if err != nil {
 		return err
@@ -280,6 +286,50 @@ func (r *runner) expandFiles(v any) (any, error) {
 	case []any:
 		for i, e := range x {
 			n, err := r.expandFiles(e)
+			if err != nil {
+				return nil, err
+			}
+			x[i] = n
+		}
+	}
+	return v, nil
+}
+
+// certIDRef names a setup thing's certificate id in a call's input:
+// "{{certificateId:Room215Motion}}". The scenario never sees the id
+// otherwise (AWS IoT makes it: the SHA-256 of the certificate).
+var certIDRef = regexp.MustCompile(`\{\{certificateId:([^}]*)\}\}`)
+
+// expandCertIDs replaces every {{certificateId:THING}} in the strings of v.
+func (r *runner) expandCertIDs(v any) (any, error) {
+	switch x := v.(type) {
+	case string:
+		var missing string
+		out := certIDRef.ReplaceAllStringFunc(x, func(m string) string {
+			thing := certIDRef.FindStringSubmatch(m)[1]
+			pair, ok := r.certs[thing]
+			if !ok || len(pair.Certificate) == 0 {
+				missing = thing
+				return m
+			}
+			sum := sha256.Sum256(pair.Certificate[0])
+			return hex.EncodeToString(sum[:])
+		})
+		if missing != "" {
+			return nil, fmt.Errorf("{{certificateId:%s}}: %s is not a thing of setup.things", missing, missing)
+		}
+		return out, nil
+	case map[string]any:
+		for k, e := range x {
+			n, err := r.expandCertIDs(e)
+			if err != nil {
+				return nil, err
+			}
+			x[k] = n
+		}
+	case []any:
+		for i, e := range x {
+			n, err := r.expandCertIDs(e)
 			if err != nil {
 				return nil, err
 			}
