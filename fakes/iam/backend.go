@@ -142,7 +142,10 @@ type Session struct {
 	// Policies are the session policies (the Policy parameter and the
 	// PolicyArns); nil when none were passed.
 	Policies []policy.NamedPolicy
-	Tags     []Tag
+	// PolicyDocuments are the texts Policies were parsed from, in the same
+	// order (what a persistent Backend stores and parses again).
+	PolicyDocuments []string
+	Tags            []Tag
 }
 
 // GrantSource is one policy that applies to an entity, with where it

@@ -28,6 +28,26 @@
 // awsproto.RequestInfo; without one (a bare test server) the caller is the
 // account's root user.
 //
+// Storage. Service keeps the account behind Backend: Memory (the default)
+// or Bolt, a bbolt file opened with OpenBolt and closed with Close. Bolt
+// holds the whole state in an embedded Memory that answers reads, and
+// stores one JSON record per user (with its inline policies, attached
+// policy ARNs and groups), group (with its members), role, access key,
+// managed policy (with all its versions) and STS session, in one bucket
+// per record type. Policy documents are stored as the text that was sent
+// (trust, inline, version and session policies) and parsed again by
+// fakes/policy when the file is opened; a document that no longer parses
+// fails OpenBolt. Every mutation is one bbolt transaction, fsynced before
+// the method returns, that writes every record the mutation changed
+// (AddUserToGroup writes the user and the group together); if the write
+// fails, the in-memory change is undone and the error returned. A process
+// killed at any instant therefore reopens with each mutation either wholly
+// applied or not at all. The file holds secrets — the secret access keys of
+// users (the edge verifies signatures with them after a restart) and of
+// temporary credentials with their session tokens — and is created with
+// mode 0600. Reads may see a mutation a moment before its transaction
+// commits (and, if the commit fails, a moment before it is undone).
+//
 // Behaviour taken from AWS documentation:
 //   - Names of users, groups, roles and managed policies are unique and
 //     found regardless of case. Inline policy names are exact.
@@ -59,8 +79,9 @@
 //     login profiles, MFA devices, instance profiles, OIDC/SAML providers.
 //   - AssumeRole ignores SerialNumber/TokenCode, SourceIdentity and
 //     TransitiveTagKeys; PackedPolicySize is an estimate. Temporary
-//     credentials live until the process ends (expired ones are kept so the
-//     verifier can say ExpiredToken).
+//     credentials are never removed (expired ones are kept so the verifier
+//     can say ExpiredToken): in memory they live until the process ends, in
+//     a Bolt file for good.
 //   - Simulations do not fill in EvalDecisionDetails, ResourceSpecificResults
 //     or OrganizationsDecisionDetail, and ignore ResourceOwner and
 //     ResourceHandlingOption. Input policies report SourcePolicyType

@@ -934,6 +934,7 @@ func (m *Memory) CreateSession(_ context.Context, s Session) error {
 		return fmt.Errorf("session key id %s generated twice", s.AccessKeyID)
 	}
 	s.Policies = slices.Clone(s.Policies)
+	s.PolicyDocuments = slices.Clone(s.PolicyDocuments)
 	s.Tags = slices.Clone(s.Tags)
 	m.sessions[s.AccessKeyID] = s
 	return nil
@@ -948,6 +949,7 @@ func (m *Memory) GetSession(_ context.Context, id string) (Session, error) {
 		return Session{}, noSuchEntity("The security token included in the request is invalid.")
 	}
 	s.Policies = slices.Clone(s.Policies)
+	s.PolicyDocuments = slices.Clone(s.PolicyDocuments)
 	s.Tags = slices.Clone(s.Tags)
 	return s, nil
 }

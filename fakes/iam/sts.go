@@ -153,6 +153,7 @@ func (s *Service) AssumeRole(ctx context.Context, p params) (any, error) {
 		return nil, err
 	}
 	var sessionPolicies []policy.NamedPolicy
+	var sessionDocs []string
 	packed := 0
 	if p.has("Policy") {
 		doc := p.get("Policy")
@@ -161,6 +162,7 @@ func (s *Service) AssumeRole(ctx context.Context, p params) (any, error) {
 			return nil, err
 		}
 		sessionPolicies = append(sessionPolicies, policy.NamedPolicy{ID: "session policy", Policy: parsed})
+		sessionDocs = append(sessionDocs, doc)
 		packed += len(doc)
 	}
 	for i := 1; p.has("PolicyArns.member." + strconv.Itoa(i) + ".arn"); i++ {
@@ -174,6 +176,7 @@ func (s *Service) AssumeRole(ctx context.Context, p params) (any, error) {
 			return nil, malformedPolicy("Policy %s does not exist.", arn)
 		}
 		sessionPolicies = append(sessionPolicies, policy.NamedPolicy{ID: arn, Policy: mp.Default().Parsed})
+		sessionDocs = append(sessionDocs, mp.Default().Document)
 		packed += len(arn)
 	}
 	tags, err := tagsParam(p)
@@ -218,7 +221,7 @@ func (s *Service) AssumeRole(ctx context.Context, p params) (any, error) {
 		AccessKeyID: s.keyID("ASIA"), SecretAccessKey: s.opts.NewSecret(), SessionToken: sessionToken(),
 		Expires:  s.opts.Now().Add(time.Duration(duration) * time.Second).UTC().Truncate(time.Second),
 		RoleName: role.Name, RoleARN: role.ARN, RoleID: role.ID, SessionName: sessionName,
-		Policies: sessionPolicies, Tags: tags,
+		Policies: sessionPolicies, PolicyDocuments: sessionDocs, Tags: tags,
 	}
 	if err := s.backend.CreateSession(ctx, sess); err != nil {
 		return nil, err
