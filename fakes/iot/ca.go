@@ -1,6 +1,7 @@
 package iot
 
 import (
+	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -11,6 +12,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/hex"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"math/big"
 	"time"
@@ -20,8 +22,20 @@ import (
 // CreateKeysAndCertificate: 2049-12-31T23:59:59Z.
 var notAfter = time.Date(2049, 12, 31, 23, 59, 59, 0, time.UTC)
 
+// CAStore is an optional interface of a Backend that keeps the certificate
+// authority across restarts. New finds it by type assertion: it loads the
+// CA from it, or generates one and saves it there. Bolt implements it.
+type CAStore interface {
+	// LoadCA returns the saved CA certificate and PKCS #8 private key (both
+	// PEM), or nil, nil, nil when none is saved.
+	LoadCA(ctx context.Context) (certPEM, keyPEM []byte, err error)
+	// SaveCA stores them durably.
+	SaveCA(ctx context.Context, certPEM, keyPEM []byte) error
+}
+
 // authority is the per-account CA that signs device certificates. Its key
-// lives only in memory for the Service's lifetime.
+// lives in memory for the Service's lifetime, and in the Backend when that
+// is a CAStore.
 type authority struct {
 	cert    *x509.Certificate
 	key     crypto.Signer
@@ -60,6 +74,70 @@ func newAuthority(account string, now time.Time) (*authority, error) {
 		return nil, err
 	}
 	return &authority{cert: cert, key: key, certPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}, nil
+}
+
+// keyPEM is the CA private key as a PKCS #8 PEM block.
+func (a *authority) keyPEM() ([]byte, error) {
+	der, err := x509.MarshalPKCS8PrivateKey(a.key)
+	if err != nil {
+		return nil, err
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
+}
+
+// parseAuthority rebuilds a CA from its certificate and PKCS #8 key PEMs.
+func parseAuthority(certPEM, keyPEM []byte) (*authority, error) {
+	cb, _ := pem.Decode(certPEM)
+	if cb == nil || cb.Type != "CERTIFICATE" {
+		return nil, errors.New("CA certificate: no CERTIFICATE PEM block")
+	}
+	cert, err := x509.ParseCertificate(cb.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("CA certificate: %w", err)
+	}
+	kb, _ := pem.Decode(keyPEM)
+	if kb == nil || kb.Type != "PRIVATE KEY" {
+		return nil, errors.New("CA key: no PRIVATE KEY PEM block")
+	}
+	k, err := x509.ParsePKCS8PrivateKey(kb.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("CA key: %w", err)
+	}
+	key, ok := k.(crypto.Signer)
+	if !ok {
+		return nil, fmt.Errorf("CA key: %T is not a signer", k)
+	}
+	pub, ok := key.Public().(interface{ Equal(crypto.PublicKey) bool })
+	if !ok || !pub.Equal(cert.PublicKey) {
+		return nil, errors.New("CA key does not match the CA certificate")
+	}
+	return &authority{cert: cert, key: key, certPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw})}, nil
+}
+
+// loadOrCreateAuthority reuses the CA saved in store, or creates one and
+// saves it there. store may be nil.
+func loadOrCreateAuthority(ctx context.Context, store CAStore, account string, now time.Time) (*authority, error) {
+	if store != nil {
+		certPEM, keyPEM, err := store.LoadCA(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("loading: %w", err)
+		}
+		if certPEM != nil {
+			return parseAuthority(certPEM, keyPEM)
+		}
+	}
+	ca, err := newAuthority(account, now)
+	if err != nil || store == nil {
+		return ca, err
+	}
+	keyPEM, err := ca.keyPEM()
+	if err != nil {
+		return nil, err
+	}
+	if err := store.SaveCA(ctx, ca.certPEM, keyPEM); err != nil {
+		return nil, fmt.Errorf("saving: %w", err)
+	}
+	return ca, nil
 }
 
 func randomSerial() (*big.Int, error) {

@@ -34,9 +34,26 @@
 //
 // Certificates are real: CreateKeysAndCertificate generates a key pair and
 // an X.509 client certificate signed by a CA that the Service creates in New
-// and keeps for its lifetime (CACertPEM), so an MQTT broker or a Greengrass
+// and keeps for its lifetime, or across restarts with a CAStore backend
+// (CACertPEM), so an MQTT broker or a Greengrass
 // core can verify devices against it (VerifyClientCertificate). The private
 // key is returned once in the response and never stored or logged.
+//
+// Storage: the registry lives behind Backend. NewMemory (the default) keeps
+// it in memory; OpenBolt keeps it in a bbolt file as well — things,
+// certificates (PEM, status, dates; never a device private key), thing
+// types, thing groups, thing–principal links, group memberships, policies
+// with their versions and next version id, policy attachments and topic
+// rules (the SQL, parsed again on load), one bucket per record type, JSON
+// values. Each mutating call is validated against the in-memory copy and
+// then written in one bbolt transaction, which bbolt fsyncs before the
+// call returns; a failed write leaves file and memory unchanged. A process
+// killed at any moment therefore reopens with every acknowledged call and
+// no part of an unacknowledged one (no half-deleted group, no attachment
+// without its certificate). Bolt also implements CAStore, so a Service
+// built on a reopened file reuses the same CA (certificate and private
+// key, stored in the file) and certificates issued before a restart still
+// verify.
 //
 // For the data planes: VerifyClientCertificate (chain, registration,
 // ACTIVE, attached things), PoliciesForCertificate (default documents of

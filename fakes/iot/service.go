@@ -35,7 +35,10 @@ type Options struct {
 	// KeyAlgorithm of CreateKeysAndCertificate key pairs: "ECDSA_P256"
 	// (default, fast) or "RSA_2048" (what AWS issues).
 	KeyAlgorithm string
-	// Backend stores the registry. nil means NewMemory().
+	// Backend stores the registry. nil means NewMemory(). When it also
+	// implements CAStore (Bolt does), the certificate authority is loaded
+	// from it, or generated and saved there, so certificates issued before
+	// a restart still verify after it.
 	Backend Backend
 }
 
@@ -55,7 +58,8 @@ type Service struct {
 	ops     map[string]string // mux pattern → operation, for Describe
 }
 
-// New returns a Service with a freshly generated certificate authority.
+// New returns a Service. Its certificate authority is freshly generated,
+// or reused from Options.Backend when that is a CAStore.
 func New(opts Options) (*Service, error) {
 	if opts.AccountID == "" {
 		opts.AccountID = "000000000000"
@@ -88,7 +92,8 @@ func New(opts Options) (*Service, error) {
 	if opts.Backend == nil {
 		opts.Backend = NewMemory()
 	}
-	ca, err := newAuthority(opts.AccountID, opts.Now())
+	store, _ := opts.Backend.(CAStore)
+	ca, err := loadOrCreateAuthority(context.Background(), store, opts.AccountID, opts.Now())
 	if err != nil {
 		return nil, fmt.Errorf("iot: creating certificate authority: %w", err)
 	}
