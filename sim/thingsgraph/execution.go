@@ -139,6 +139,7 @@ func (s *Service) ReportFlowExecutions(ctx context.Context, body []byte) (any, e
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	dropped := 0
+	ch := &change{}
 	for _, e := range in.Executions {
 		key := tdm.Key(e.SystemInstanceID)
 		inst := s.instances[key]
@@ -151,8 +152,11 @@ func (s *Service) ReportFlowExecutions(ctx context.Context, body []byte) (any, e
 			x = &execution{id: e.FlowExecutionID, instanceKey: key, instanceID: inst.id, created: e.CreatedAt.time(), seen: map[string]bool{}}
 			s.execByID[x.id] = x
 			s.execsByInstance[key] = append(s.execsByInstance[key], x)
-			s.trimExecutionsLocked(key)
+			for _, gone := range s.trimExecutionsLocked(key) {
+				ch.execs = append(ch.execs, [2]string{key, gone.id})
+			}
 		}
+		ch.execs = append(ch.execs, [2]string{key, x.id})
 		x.status, x.updated = e.Status, e.UpdatedAt.time()
 		if e.FlowTemplateID != "" {
 			x.flowID = e.FlowTemplateID
@@ -179,21 +183,26 @@ func (s *Service) ReportFlowExecutions(ctx context.Context, body []byte) (any, e
 	if dropped > 0 {
 		s.log.DebugContext(ctx, "executions of unknown instances dropped", "count", dropped)
 	}
+	if err := s.commitLocked(ch); err != nil {
+		return nil, err
+	}
 	return struct{}{}, nil
 }
 
 // trimExecutionsLocked keeps the newest MaxExecutionsPerInstance
 // executions of an instance, ordered by createdAt. s.mu held.
-func (s *Service) trimExecutionsLocked(key string) {
+func (s *Service) trimExecutionsLocked(key string) (dropped []*execution) {
 	list := s.execsByInstance[key]
 	sort.SliceStable(list, func(i, j int) bool { return list[i].created.Before(list[j].created) })
 	if n := len(list) - MaxExecutionsPerInstance; n > 0 {
+		dropped = list[:n]
 		for _, x := range list[:n] {
 			delete(s.execByID, x.id)
 		}
 		list = append([]*execution(nil), list[n:]...)
 	}
 	s.execsByInstance[key] = list
+	return dropped
 }
 
 // dropExecutionsLocked forgets a deleted instance's executions. s.mu held.

@@ -52,6 +52,7 @@ type instance struct {
 	things             map[string]string // bound thing → device URN
 	systemID           string
 	systemFlowsByRoles map[string]string
+	nsName             string // the account namespace the definition was parsed for
 }
 
 type metricsConfiguration struct {
@@ -197,11 +198,15 @@ func (s *Service) CreateSystemInstance(ctx context.Context, body []byte) (any, e
 		groupName: in.GreengrassGroupName, bucket: in.S3BucketName, flowRoleArn: in.FlowActionsRoleArn,
 		metrics: in.MetricsConfiguration, tags: map[string]string{}, status: statusNotDeployed, created: now, updated: now,
 		nsVersion: nsVersion(acct), deps: deps, things: things, systemID: sys.ID, systemFlowsByRoles: flowsByRole,
+		nsName: accountNamespaceName(s.region(ctx), s.account(ctx)),
 	}
 	for _, t := range in.Tags {
 		inst.tags[t.Key] = t.Value
 	}
 	s.instances[key] = inst
+	if err := s.commitLocked(&change{instances: []string{key}}); err != nil {
+		return nil, err
+	}
 	s.log.InfoContext(ctx, "system instance created", "id", inst.id, "target", inst.target)
 	return map[string]any{"summary": s.instanceSummary(ctx, inst)}, nil
 }
@@ -281,6 +286,7 @@ func (s *Service) finalizeDeleteLocked(key string) {
 	}
 	delete(s.instances, key)
 	s.dropExecutionsLocked(key)
+	s.commitLogged(&change{instances: []string{key}, dropExecs: []string{key}})
 }
 
 // lookupInstance returns the instance with id, finishing a pending
@@ -326,6 +332,10 @@ func (s *Service) DeploySystemInstance(ctx context.Context, body []byte) (any, e
 	}
 	prev := inst.status
 	s.setStatusLocked(inst, statusDeployInProgress)
+	if err := s.commitLocked(&change{instances: []string{tdm.Key(inst.id)}}); err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
 	s.mu.Unlock()
 	// The deploy runs with the caller's identity, so a missing S3, IoT or
 	// Greengrass permission fails it with that action named [DOC
@@ -345,6 +355,9 @@ func (s *Service) DeploySystemInstance(ctx context.Context, body []byte) (any, e
 	s.setStatusLocked(inst, st)
 	inst.ggGroupID, inst.ggGroupVersionID, inst.ggDeploymentID = res.GroupID, res.GroupVersionID, res.DeploymentID
 	inst.artifactURL, inst.lastError = res.ArtifactURL(), ""
+	if err := s.commitLocked(&change{instances: []string{tdm.Key(inst.id)}}); err != nil {
+		return nil, err
+	}
 	return map[string]any{"summary": s.instanceSummary(ctx, inst), "greengrassDeploymentId": res.DeploymentID}, nil
 }
 
@@ -362,6 +375,7 @@ func (s *Service) setFailed(inst *instance, err error) {
 	defer s.mu.Unlock()
 	s.setStatusLocked(inst, statusFailed)
 	inst.lastError = err.Error()
+	s.commitLogged(&change{instances: []string{tdm.Key(inst.id)}})
 }
 
 // UndeploySystemInstance removes a flow configuration from its Greengrass
@@ -393,6 +407,10 @@ func (s *Service) UndeploySystemInstance(ctx context.Context, body []byte) (any,
 	}
 	s.setStatusLocked(inst, statusUndeployInProgress)
 	req := deploy.UndeployRequest{DeploymentID: inst.id, GroupName: inst.groupName, Artifact: inst.artifactURL}
+	if err := s.commitLocked(&change{instances: []string{tdm.Key(inst.id)}}); err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
 	s.mu.Unlock()
 
 	res, err := s.deployerFor(ctx).Undeploy(ctx, req)
@@ -414,6 +432,9 @@ func (s *Service) UndeploySystemInstance(ctx context.Context, body []byte) (any,
 		inst.ggGroupVersionID = res.GroupVersionID
 	}
 	inst.lastError = ""
+	if err := s.commitLocked(&change{instances: []string{tdm.Key(inst.id)}}); err != nil {
+		return nil, err
+	}
 	out := map[string]any{"summary": s.instanceSummary(ctx, inst)}
 	s.log.InfoContext(ctx, "system instance undeploying", "id", inst.id, "greengrass_deployment", res.DeploymentID)
 	return out, nil
@@ -445,6 +466,9 @@ func (s *Service) DeleteSystemInstance(ctx context.Context, body []byte) (any, e
 		return nil, inUse("system instance %s is %s; wait until it settles", id, inst.status)
 	}
 	s.setStatusLocked(inst, statusPendingDelete)
+	if err := s.commitLocked(&change{instances: []string{tdm.Key(inst.id)}}); err != nil {
+		return nil, err
+	}
 	s.log.InfoContext(ctx, "system instance deleted", "id", inst.id)
 	return struct{}{}, nil
 }
@@ -590,8 +614,10 @@ func (s *Service) refresh(ctx context.Context, inst *instance) error {
 		inst.lastError = msg
 	case status == statusBootstrap && depID != "":
 		s.setStatusLocked(inst, statusDeployInProgress)
+	default:
+		return nil
 	}
-	return nil
+	return s.commitLocked(&change{instances: []string{tdm.Key(inst.id)}})
 }
 
 // GetSystemInstance describes a flow configuration, first bringing an

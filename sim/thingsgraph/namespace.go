@@ -159,13 +159,31 @@ func parseEntities(text string) (*tdm.Set, error) {
 // with syncWithPublicNamespace. Entities must be in aws or below it. It is
 // for tests and scenarios: AWS maintained the public namespace itself.
 func (s *Service) UpdatePublicNamespace(text string) (int64, error) {
+	now := s.opts.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, err := s.updatePublicLocked(text, now)
+	if err != nil {
+		return 0, err
+	}
+	if s.db == nil {
+		return v, nil
+	}
+	p := storedPublic{Text: text, At: now}
+	s.publicLog = append(s.publicLog, p)
+	if err := s.commitLocked(&change{public: &p}); err != nil {
+		return 0, err
+	}
+	return v, nil
+}
+
+// updatePublicLocked applies UpdatePublicNamespace's text at now; also
+// replays stored updates on load. s.mu held.
+func (s *Service) updatePublicLocked(text string, now time.Time) (int64, error) {
 	set, err := parseEntities(text)
 	if err != nil {
 		return 0, fmt.Errorf("public namespace: %w", err)
 	}
-	now := s.opts.Now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	cur := s.public.latest()
 	next := make(map[string]*storedEntity, len(cur.entities)+len(set.Entities))
 	for k, v := range cur.entities {
@@ -372,6 +390,9 @@ func (s *Service) UploadEntityDefinitions(ctx context.Context, body []byte) (any
 			up.nsVer = cur.version
 		}
 		s.uploads[up.id] = up
+		if err := s.commitLocked(&change{uploads: []string{up.id}}); err != nil {
+			return nil, err
+		}
 		s.log.InfoContext(ctx, "upload failed", "upload_id", up.id, "problems", len(reasons))
 		return map[string]string{"uploadId": up.id}, nil
 	}
@@ -391,6 +412,9 @@ func (s *Service) UploadEntityDefinitions(ctx context.Context, body []byte) (any
 	}
 	up.status, up.nsVer = "SUCCEEDED", ns.latest().version
 	s.uploads[up.id] = up
+	if err := s.commitLocked(&change{nsLatest: []string{nsName}, uploads: []string{up.id}, deletions: []string{nsName}}); err != nil {
+		return nil, err
+	}
 	s.log.InfoContext(ctx, "upload succeeded", "upload_id", up.id, "namespace_version", up.nsVer, "new_version", newVersion)
 	return map[string]string{"uploadId": up.id}, nil
 }
@@ -479,6 +503,7 @@ func (s *Service) DeleteNamespace(ctx context.Context, body []byte) (any, error)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	d := &deletion{status: "SUCCEEDED"}
+	ch := &change{nsAll: []string{name}, deletions: []string{name}}
 	if ns := s.accounts[name]; ns != nil {
 		if users := s.namespaceUsersLocked(ns.latest()); len(users) > 0 {
 			d = &deletion{status: "FAILED", errorCode: "VALIDATION_FAILED",
@@ -490,6 +515,7 @@ func (s *Service) DeleteNamespace(ctx context.Context, body []byte) (any, error)
 				for typ, id := range m {
 					if ns.latest().entities[tdm.Key(id)] != nil {
 						delete(m, typ)
+						ch.things = append(ch.things, thing)
 					}
 				}
 				if len(m) == 0 {
@@ -499,6 +525,9 @@ func (s *Service) DeleteNamespace(ctx context.Context, body []byte) (any, error)
 		}
 	}
 	s.deletions[name] = d
+	if err := s.commitLocked(ch); err != nil {
+		return nil, err
+	}
 	s.log.InfoContext(ctx, "namespace deletion", "namespace", name, "status", d.status)
 	return map[string]any{"namespaceArn": namespaceArn(region, account, "default"), "namespaceName": name}, nil
 }

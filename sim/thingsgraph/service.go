@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iot"
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/tgsim/tgsim/fakes/awsproto"
 	"github.com/tgsim/tgsim/sim/deploy"
@@ -43,6 +44,9 @@ type Options struct {
 	// never published its figures [INF spec §7]. Zero is unlimited.
 	MaxFlowTemplates   int
 	MaxSystemInstances int
+	// DataFile, when set, is a bbolt file that holds the service's state
+	// across restarts (see store.go); New loads it and Close releases it.
+	DataFile string
 }
 
 // Service is the Things Graph API as an http.Handler.
@@ -65,6 +69,14 @@ type Service struct {
 
 	execByID        map[string]*execution
 	execsByInstance map[string][]*execution // by Key(instance id), ascending createdAt
+
+	// db is the Options.DataFile store, nil without one; publicLog the
+	// UpdatePublicNamespace texts it holds; broken is set when a failed
+	// write could not be undone in memory.
+	db        *bolt.DB
+	dbClosed  bool
+	broken    error
+	publicLog []storedPublic
 }
 
 // New builds the service and loads the public namespace.
@@ -109,6 +121,17 @@ func New(opts Options) (*Service, error) {
 		return nil, fmt.Errorf("thingsgraph: public namespace: %w", err)
 	}
 	s.public = pub
+	if opts.DataFile != "" {
+		db, err := openStore(opts.DataFile)
+		if err != nil {
+			return nil, err
+		}
+		s.db = db
+		if err := s.loadLocked(); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("thingsgraph: load %s: %w", opts.DataFile, err)
+		}
+	}
 	s.ops = map[string]func(context.Context, []byte) (any, error){
 		"AssociateEntityToThing":     s.AssociateEntityToThing,
 		"CreateFlowTemplate":         s.CreateFlowTemplate,

@@ -68,6 +68,9 @@ func (s *Service) TagResource(ctx context.Context, body []byte) (any, error) {
 		return nil, invalidRequest("tags: %s would have %d tags; the maximum is %d", in.ResourceArn, len(merged), maxTags)
 	}
 	inst.tags = merged
+	if err := s.commitLocked(&change{instances: []string{tdm.Key(inst.id)}}); err != nil {
+		return nil, err
+	}
 	return struct{}{}, nil
 }
 
@@ -111,6 +114,9 @@ func (s *Service) UntagResource(ctx context.Context, body []byte) (any, error) {
 		delete(merged, k)
 	}
 	inst.tags = merged
+	if err := s.commitLocked(&change{instances: []string{tdm.Key(inst.id)}}); err != nil {
+		return nil, err
+	}
 	return struct{}{}, nil
 }
 

@@ -31,6 +31,7 @@ type revision struct {
 	set       *tdm.Set
 	created   time.Time
 	nsVersion int64
+	nsName    string // the account namespace it was parsed for
 }
 
 func (t *template) latest() *revision { return t.revisions[len(t.revisions)-1] }
@@ -72,6 +73,14 @@ type templateOps struct {
 	store map[string]*template
 }
 
+// change is the store change of template key.
+func (o templateOps) change(key string) *change {
+	if o.kind == tdm.KindFlow {
+		return &change{flows: []string{key}}
+	}
+	return &change{systems: []string{key}}
+}
+
 func (s *Service) flowOps() templateOps {
 	return templateOps{kind: tdm.KindFlow, noun: "flow", store: s.flows}
 }
@@ -104,7 +113,8 @@ func (s *Service) newRevisionLocked(ctx context.Context, in *templateInput, ops 
 	if snap != nil {
 		ver = snap.version
 	}
-	return &revision{text: in.Definition.Text, entity: ent, set: set, created: s.opts.Now(), nsVersion: ver}, nil
+	return &revision{text: in.Definition.Text, entity: ent, set: set, created: s.opts.Now(), nsVersion: ver,
+		nsName: accountNamespaceName(s.region(ctx), s.account(ctx))}, nil
 }
 
 // createTemplate implements CreateFlowTemplate and CreateSystemTemplate.
@@ -129,6 +139,9 @@ func (s *Service) createTemplate(ctx context.Context, body []byte, ops templateO
 	rev.number = 1
 	t := &template{id: rev.entity.ID, kind: ops.kind, name: rev.entity.Name, created: rev.created, revisions: []*revision{rev}}
 	ops.store[key] = t
+	if err := s.commitLocked(ops.change(key)); err != nil {
+		return nil, err
+	}
 	s.log.InfoContext(ctx, "template created", "kind", ops.kind, "id", t.id)
 	return map[string]any{"summary": s.templateSummary(ctx, t, rev)}, nil
 }
@@ -165,6 +178,9 @@ func (s *Service) updateTemplate(ctx context.Context, body []byte, ops templateO
 	t.revisions = append(t.revisions, rev)
 	if len(t.revisions) > maxRevisions {
 		t.revisions = append([]*revision(nil), t.revisions[len(t.revisions)-maxRevisions:]...)
+	}
+	if err := s.commitLocked(ops.change(tdm.Key(in.ID))); err != nil {
+		return nil, err
 	}
 	s.log.InfoContext(ctx, "template updated", "kind", ops.kind, "id", t.id, "revision", rev.number)
 	return map[string]any{"summary": s.templateSummary(ctx, t, rev)}, nil
@@ -249,6 +265,9 @@ func (s *Service) deprecateTemplate(ctx context.Context, body []byte, ops templa
 		return nil, notFound("%s %s not found", ops.noun, id)
 	}
 	t.deprecated = true
+	if err := s.commitLocked(ops.change(tdm.Key(id))); err != nil {
+		return nil, err
+	}
 	s.log.InfoContext(ctx, "template deprecated", "kind", ops.kind, "id", t.id)
 	return struct{}{}, nil
 }
@@ -275,6 +294,9 @@ func (s *Service) deleteTemplate(ctx context.Context, body []byte, ops templateO
 		return nil, inUse("%s %s is not deprecated; call Deprecate%sTemplate first", ops.noun, t.id, capitalize(ops.noun))
 	}
 	delete(ops.store, key)
+	if err := s.commitLocked(ops.change(key)); err != nil {
+		return nil, err
+	}
 	s.log.InfoContext(ctx, "template deleted", "kind", ops.kind, "id", t.id)
 	return struct{}{}, nil
 }

@@ -73,6 +73,9 @@ func (s *Service) AssociateEntityToThing(ctx context.Context, body []byte) (any,
 		s.things[in.ThingName] = m
 	}
 	m[string(e.Kind)] = e.ID
+	if err := s.commitLocked(&change{things: []string{in.ThingName}}); err != nil {
+		return nil, err
+	}
 	s.log.InfoContext(ctx, "entity associated", "thing", in.ThingName, "entity", e.ID)
 	return struct{}{}, nil
 }
@@ -106,6 +109,9 @@ func (s *Service) DissociateEntityFromThing(ctx context.Context, body []byte) (a
 	delete(m, in.EntityType)
 	if len(m) == 0 {
 		delete(s.things, in.ThingName)
+	}
+	if err := s.commitLocked(&change{things: []string{in.ThingName}}); err != nil {
+		return nil, err
 	}
 	s.log.InfoContext(ctx, "entity dissociated", "thing", in.ThingName, "entity_type", in.EntityType)
 	return struct{}{}, nil
