@@ -28,6 +28,8 @@ type Config struct {
 	LogFormat       string // text or json
 	CorePlaintext   bool   // cores accept plain TCP instead of mutual TLS
 	IAM             edge.Mode
+	// DataDir, when set, is where `up` keeps its state across restarts.
+	DataDir string
 
 	// JSON makes `run` print one JSON document instead of the readable report.
 	JSON bool
@@ -54,6 +56,10 @@ Flags (env in brackets):
   --core-plaintext    Greengrass cores accept plain TCP, not mutual TLS [TGSIM_CORE_PLAINTEXT=true]
   --iam MODE          off, soft or enforce [TGSIM_IAM] (default enforce): SigV4 and IAM on
                       every request; soft logs what would be denied and allows it
+
+Flags of up:
+  --data DIR          keep IAM, IoT, Greengrass and S3 state in DIR across restarts
+                      [TGSIM_DATA_DIR] (default: none, everything in memory)
 
 Flags of run (before the files):
   --json              print one JSON document on stdout instead of the readable report:
@@ -104,6 +110,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	fs.BoolVar(&c.CorePlaintext, "core-plaintext", env("CORE_PLAINTEXT", "") == "true", "")
 	fs.BoolVar(&c.JSON, "json", false, "")
 	fs.StringVar(&c.JUnit, "junit", "", "")
+	fs.StringVar(&c.DataDir, "data", env("DATA_DIR", ""), "")
 	if err := fs.Parse(args[1:]); err != nil {
 		return Config{}, fmt.Errorf("tgsim %s: %v: %w", c.Command, err, errUsage)
 	}
@@ -114,12 +121,19 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 			reportErr = fmt.Errorf("--%s: only tgsim run writes reports", f.Name)
 		case f.Name == "junit" && c.JUnit == "":
 			reportErr = errors.New("--junit needs a file name")
+		case f.Name == "data" && c.Command != "up":
+			reportErr = errors.New("--data: only tgsim up keeps state")
+		case f.Name == "data" && c.DataDir == "":
+			reportErr = errors.New("--data needs a directory")
 		}
 	})
 	if reportErr != nil {
 		return Config{}, reportErr
 	}
 	c.Args = fs.Args()
+	if c.Command != "up" {
+		c.DataDir = "" // TGSIM_DATA_DIR is for up only; run and validate start fresh
+	}
 	if err := c.LogLevel.UnmarshalText([]byte(*level)); err != nil {
 		return Config{}, fmt.Errorf("--log-level %q: expected debug, info, warn or error", *level)
 	}

@@ -97,6 +97,31 @@ func TestLoad(t *testing.T) {
 		{name: "json is for run only", args: []string{"up", "--json"}, wantErr: "--json: only tgsim run writes reports"},
 		{name: "junit is for run only", args: []string{"validate", "--junit", "r.xml", "a.yaml"}, wantErr: "--junit: only tgsim run writes reports"},
 		{name: "junit needs a file", args: []string{"run", "--junit=", "a.yaml"}, wantErr: "--junit needs a file name"},
+		{name: "data dir flag", args: []string{"up", "--data", "/tmp/tg"},
+			want: with(func(c *Config) {
+				c.Command = "up"
+				c.LogLevel = slog.LevelInfo
+				c.Args = []string{}
+				c.DataDir = "/tmp/tg"
+			})},
+		{name: "data dir from env", args: []string{"up"}, env: map[string]string{"TGSIM_DATA_DIR": "/var/tg"},
+			want: with(func(c *Config) {
+				c.Command = "up"
+				c.LogLevel = slog.LevelInfo
+				c.Args = []string{}
+				c.DataDir = "/var/tg"
+			})},
+		{name: "data flag beats env", args: []string{"up", "--data=/a"}, env: map[string]string{"TGSIM_DATA_DIR": "/b"},
+			want: with(func(c *Config) {
+				c.Command = "up"
+				c.LogLevel = slog.LevelInfo
+				c.Args = []string{}
+				c.DataDir = "/a"
+			})},
+		{name: "data env ignored by run", args: []string{"run", "a.yaml"}, env: map[string]string{"TGSIM_DATA_DIR": "/b"},
+			want: with(func(c *Config) { c.Command = "run"; c.LogLevel = slog.LevelWarn; c.Args = []string{"a.yaml"} })},
+		{name: "data is for up only", args: []string{"run", "--data", "/a", "a.yaml"}, wantErr: "--data: only tgsim up keeps state"},
+		{name: "data needs a directory", args: []string{"up", "--data="}, wantErr: "--data needs a directory"},
 		{name: "junit without value", args: []string{"run", "--junit"}, usage: true, wantErr: "flag needs an argument"},
 	}
 	for _, tt := range tests {

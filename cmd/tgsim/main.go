@@ -63,7 +63,7 @@ func up(ctx context.Context, cfg Config, logger *slog.Logger, stdout, stderr io.
 	h, err := harness.Start(harness.Options{
 		Addr: cfg.Addr, DiscoveryAddr: cfg.DiscoveryAddr, AccountID: cfg.AccountID, Region: cfg.Region,
 		AccessKeyID: cfg.AccessKeyID, SecretAccessKey: cfg.SecretAccessKey, IAM: cfg.IAM, Logger: logger,
-		AutoCores: true, CoreTLS: !cfg.CorePlaintext,
+		AutoCores: true, CoreTLS: !cfg.CorePlaintext, DataDir: cfg.DataDir,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "tgsim up:", err)
@@ -78,6 +78,9 @@ func up(ctx context.Context, cfg Config, logger *slog.Logger, stdout, stderr io.
   certificate and trusts the group CA; client id = thing name)
   Greengrass discovery (mutual TLS with a device's IoT certificate): %s/greengrass/discover/thing/NAME
 `, h.URL, cfg.AccessKeyID, cfg.SecretAccessKey, cfg.Region, h.URL, cfg.AccountID, cfg.IAM, h.URL, h.DiscoveryURL)
+	if cfg.DataDir != "" {
+		fmt.Fprintf(stdout, "  state is kept in %s\n", cfg.DataDir)
+	}
 	<-ctx.Done()
 	logger.Info("stopping")
 	if err := h.Close(); err != nil {

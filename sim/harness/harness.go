@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -60,6 +61,18 @@ type Options struct {
 	// certificate issued by the group's CA; devices present their AWS IoT
 	// certificates. False serves plain TCP.
 	CoreTLS bool
+	// DataDir, when set, keeps the simulator's state across restarts:
+	// Start opens (creating the directory 0700) DataDir/iam.db,
+	// DataDir/iot.db (with the account CA, so issued certificates still
+	// verify), DataDir/greengrass.db, DataDir/thingsgraph.db and S3 under
+	// DataDir/s3, and Close
+	// closes them after the servers stop. A second harness on the same
+	// DataDir fails after bbolt's one-second lock timeout, naming the file.
+	// With AutoCores, groups with a successful deployment get their core
+	// started again. Empty keeps everything in memory.
+	//
+	// Things Graph keeps its own file, DataDir/thingsgraph.db.
+	DataDir string
 	Logger  *slog.Logger
 }
 
@@ -86,6 +99,8 @@ type Harness struct {
 	srv  *http.Server
 	ln   net.Listener
 	done chan error
+	// stores are the DataDir backends (nil in memory), closed last.
+	stores *stores
 
 	mu     sync.Mutex
 	cores  map[string]*RunningCore
@@ -150,37 +165,70 @@ func Start(opts Options) (*Harness, error) {
 	if opts.IAM == "" {
 		opts.IAM = edge.ModeEnforce
 	}
+	// The data files are opened before listening, so a second tgsim on
+	// the same directory reports the locked file, not the busy port.
+	var st *stores
+	if opts.DataDir != "" {
+		var err error
+		if st, err = openStores(opts.DataDir); err != nil {
+			return nil, err
+		}
+	}
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
-		return nil, fmt.Errorf("harness: listen %s: %w", opts.Addr, err)
+		return nil, errors.Join(fmt.Errorf("harness: listen %s: %w", opts.Addr, err), st.close())
 	}
 	h := &Harness{opts: opts, ln: ln, URL: "http://" + ln.Addr().String(), done: make(chan error, 1), cores: map[string]*RunningCore{},
-		conns: map[net.Conn]http.ConnState{}}
+		conns: map[net.Conn]http.ConnState{}, stores: st}
+	fail := func(err error) (*Harness, error) { return nil, errors.Join(err, ln.Close(), st.close()) }
 	h.AWS = aws.Config{
 		Region:      opts.Region,
 		Credentials: credentials.NewStaticCredentialsProvider(opts.AccessKeyID, opts.SecretAccessKey, ""),
 	}
 	log := opts.Logger
-	if h.S3, err = s3fake.New(s3fake.Options{AccountID: opts.AccountID, Region: opts.Region, Logger: log}); err != nil {
-		return nil, errors.Join(err, ln.Close())
+	s3Opts := s3fake.Options{AccountID: opts.AccountID, Region: opts.Region, Logger: log}
+	if opts.DataDir != "" {
+		s3Opts.DataDir = filepath.Join(opts.DataDir, S3Dir)
 	}
-	if h.IoT, err = iotfake.New(iotfake.Options{AccountID: opts.AccountID, Region: opts.Region, Logger: log}); err != nil {
-		return nil, errors.Join(err, ln.Close())
+	if h.S3, err = s3fake.New(s3Opts); err != nil {
+		return fail(lockedErr(filepath.Join(opts.DataDir, S3Dir, s3ObjectsFile), err))
+	}
+	st.add(closerFunc(h.S3.CloseStorage))
+	iotOpts := iotfake.Options{AccountID: opts.AccountID, Region: opts.Region, Logger: log}
+	if st != nil {
+		iotOpts.Backend = st.iot
+	}
+	if h.IoT, err = iotfake.New(iotOpts); err != nil {
+		return fail(err)
 	}
 	ggOpts := ggfake.Options{AccountID: opts.AccountID, Region: opts.Region, Logger: log}
+	if st != nil {
+		ggOpts.Backend = st.gg
+	}
 	if opts.AutoCores {
 		// Called on the request's goroutine: start the core elsewhere.
 		ggOpts.OnDeployment = func(d ggfake.Deployment) { go h.autoCore(d.GroupID) }
 	}
 	if h.Greengrass, err = ggfake.New(ggOpts); err != nil {
-		return nil, errors.Join(err, ln.Close())
+		return fail(err)
 	}
-	if h.IAM, err = iamfake.New(iamfake.Options{AccountID: opts.AccountID, Region: opts.Region, Logger: log,
-		RootAccessKeyID: opts.AccessKeyID, RootSecretAccessKey: opts.SecretAccessKey}); err != nil {
-		return nil, errors.Join(err, ln.Close())
+	iamOpts := iamfake.Options{AccountID: opts.AccountID, Region: opts.Region, Logger: log,
+		RootAccessKeyID: opts.AccessKeyID, RootSecretAccessKey: opts.SecretAccessKey}
+	if st != nil {
+		iamOpts.Backend = st.iam
 	}
-	if h.ThingsGraph, err = thingsgraph.New(thingsgraph.Options{AccountID: opts.AccountID, Region: opts.Region, AWS: h.AWS, Endpoint: h.URL, Logger: log}); err != nil {
-		return nil, errors.Join(err, ln.Close())
+	if h.IAM, err = iamfake.New(iamOpts); err != nil {
+		return fail(err)
+	}
+	tgOpts := thingsgraph.Options{AccountID: opts.AccountID, Region: opts.Region, AWS: h.AWS, Endpoint: h.URL, Logger: log}
+	if opts.DataDir != "" {
+		tgOpts.DataFile = filepath.Join(opts.DataDir, ThingsGraphFile)
+	}
+	if h.ThingsGraph, err = thingsgraph.New(tgOpts); err != nil {
+		return fail(err)
+	}
+	if opts.DataDir != "" {
+		st.add(closerFunc(h.ThingsGraph.Close))
 	}
 	h.Decisions = edge.NewDecisionLog(10000)
 	e := edge.New(edge.Options{
@@ -201,10 +249,13 @@ func Start(opts Options) (*Harness, error) {
 		opts.DiscoveryAddr = "127.0.0.1:0"
 	}
 	if err := h.startDiscovery(opts.DiscoveryAddr); err != nil {
-		return nil, errors.Join(err, ln.Close())
+		return fail(err)
 	}
 	h.srv = &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, ConnState: h.trackConn}
 	go func() { h.done <- h.srv.Serve(ln) }()
+	if opts.AutoCores && st != nil {
+		h.restartCores()
+	}
 	return h, nil
 }
 
@@ -362,6 +413,10 @@ func (h *Harness) Close() error {
 	}
 	if err := <-h.done; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		errs = append(errs, err)
+	}
+	// Every server has stopped: nothing writes to the stores any more.
+	if err := h.stores.close(); err != nil {
+		errs = append(errs, fmt.Errorf("data dir: %w", err))
 	}
 	return errors.Join(errs...)
 }
