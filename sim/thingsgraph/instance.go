@@ -53,6 +53,11 @@ type instance struct {
 	systemID           string
 	systemFlowsByRoles map[string]string
 	nsName             string // the account namespace the definition was parsed for
+	// busy is set while a DeploySystemInstance or UndeploySystemInstance
+	// call is between its two commits (calling Greengrass). It is not
+	// stored: an in-progress instance that is not busy after a restart
+	// was interrupted.
+	busy bool
 }
 
 type metricsConfiguration struct {
@@ -336,6 +341,7 @@ func (s *Service) DeploySystemInstance(ctx context.Context, body []byte) (any, e
 		s.mu.Unlock()
 		return nil, err
 	}
+	inst.busy = true
 	s.mu.Unlock()
 	// The deploy runs with the caller's identity, so a missing S3, IoT or
 	// Greengrass permission fails it with that action named [DOC
@@ -348,6 +354,7 @@ func (s *Service) DeploySystemInstance(ctx context.Context, body []byte) (any, e
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	inst.busy = false
 	st := statusDeployInProgress
 	if res.FirstDeployment {
 		st = statusBootstrap
@@ -373,6 +380,7 @@ func deployError(verb, id string, err error) error {
 func (s *Service) setFailed(inst *instance, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	inst.busy = false
 	s.setStatusLocked(inst, statusFailed)
 	inst.lastError = err.Error()
 	s.commitLogged(&change{instances: []string{tdm.Key(inst.id)}})
@@ -411,6 +419,7 @@ func (s *Service) UndeploySystemInstance(ctx context.Context, body []byte) (any,
 		s.mu.Unlock()
 		return nil, err
 	}
+	inst.busy = true
 	s.mu.Unlock()
 
 	res, err := s.deployerFor(ctx).Undeploy(ctx, req)
@@ -425,6 +434,7 @@ func (s *Service) UndeploySystemInstance(ctx context.Context, body []byte) (any,
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	inst.busy = false
 	// An empty DeploymentID means the group held nothing of this
 	// configuration: the next refresh completes the undeploy.
 	inst.ggDeploymentID = res.DeploymentID
@@ -585,12 +595,30 @@ func referencedURNs(d *tdm.Definition) []string {
 // UNDEPLOY_IN_PROGRESS → DELETED_IN_TARGET on Success, FAILED on Failure.
 func (s *Service) refresh(ctx context.Context, inst *instance) error {
 	s.mu.RLock()
-	groupID, depID, status := inst.ggGroupID, inst.ggDeploymentID, inst.status
+	groupID, depID, status, busy := inst.ggGroupID, inst.ggDeploymentID, inst.status, inst.busy
 	s.mu.RUnlock()
 	switch status {
 	case statusBootstrap, statusDeployInProgress, statusUndeployInProgress:
 	default:
 		return nil
+	}
+	if busy {
+		// The deploy or undeploy call is still talking to Greengrass: the
+		// deployment id on record is the previous one, whose outcome says
+		// nothing about this call.
+		return nil
+	}
+	if status == statusDeployInProgress && depID == "" {
+		// Not busy, no deployment: tgsim stopped between the two commits
+		// of DeploySystemInstance. FAILED lets the caller deploy again.
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if inst.busy || inst.status != status || inst.ggDeploymentID != "" {
+			return nil
+		}
+		s.setStatusLocked(inst, statusFailed)
+		inst.lastError = "the deploy was interrupted (tgsim stopped) before Greengrass had a deployment; deploy again"
+		return s.commitLocked(&change{instances: []string{tdm.Key(inst.id)}})
 	}
 	var gs, msg string
 	if depID != "" {

@@ -366,3 +366,39 @@ func TestStoreFailedWriteLeavesMemoryAsDisk(t *testing.T) {
 	// And the service still works.
 	call(t, s, "CreateFlowTemplate", jsonBody(map[string]any{"definition": docBody(flowDoc("New"))}))
 }
+
+// TestStoreInterruptedDeploy: a crash between DeploySystemInstance's two
+// commits leaves DEPLOY_IN_PROGRESS with no Greengrass deployment. After a
+// restart the instance reads FAILED with the reason, not in progress for
+// ever (which would refuse every later deploy with "wait until it
+// settles").
+func TestStoreInterruptedDeploy(t *testing.T) {
+	iotURL := fakeIoT(t)
+	path := filepath.Join(t.TempDir(), "tg.db")
+	s := openStoreSvc(t, path, iotURL)
+	ids := populate(t, s, 1, 1)
+	if err := thingsgraph.InterruptDeployForTest(s, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s2 := openStoreSvc(t, path, iotURL)
+	defer s2.Close()
+	out := call(t, s2, "GetSystemInstance", jsonBody(map[string]any{"id": ids[0]}))
+	desc := out.(map[string]any)["description"].(map[string]any)
+	summary := desc["summary"].(map[string]any)
+	if summary["status"] != "FAILED" {
+		t.Errorf("status after an interrupted deploy = %v, want FAILED", summary["status"])
+	}
+	// The reason is stored: it survives another restart.
+	if err := s2.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s3 := openStoreSvc(t, path, iotURL)
+	defer s3.Close()
+	out = call(t, s3, "GetSystemInstance", jsonBody(map[string]any{"id": ids[0]}))
+	if got := out.(map[string]any)["description"].(map[string]any)["summary"].(map[string]any)["status"]; got != "FAILED" {
+		t.Errorf("status after a second restart = %v, want FAILED", got)
+	}
+}
