@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -124,11 +125,24 @@ type DeviceSpec struct {
 
 // Step is one timeline entry; exactly one field is set.
 type Step struct {
-	Emit           *EmitStep    `yaml:"emit"`
-	Publish        *PublishStep `yaml:"publish"`
-	WaitExecutions *WaitStep    `yaml:"waitExecutions"`
-	Call           *CallStep    `yaml:"call"`
-	Connect        *ConnectStep `yaml:"connect"`
+	Emit           *EmitStep     `yaml:"emit"`
+	Publish        *PublishStep  `yaml:"publish"`
+	WaitExecutions *WaitStep     `yaml:"waitExecutions"`
+	Call           *CallStep     `yaml:"call"`
+	Connect        *ConnectStep  `yaml:"connect"`
+	Undeploy       *UndeployStep `yaml:"undeploy"`
+}
+
+// UndeployStep undeploys one of setup.deployments (named by its definition
+// file) with UndeploySystemInstance and waits until the instance leaves
+// UNDEPLOY_IN_PROGRESS (the core has applied the group version without
+// it, or Greengrass reported a failure).
+type UndeployStep struct {
+	Definition string   `yaml:"definition"`
+	As         string   `yaml:"as"`
+	Timeout    Duration `yaml:"timeout"`
+	// Expect defaults to success, ending DELETED_IN_TARGET.
+	Expect *Outcome `yaml:"expect"`
 }
 
 // ConnectStep connects to the core of the thing's group as the thing (or,
@@ -414,8 +428,15 @@ func (f *File) validate() error {
 				add("steps[%d].connect.expect: %q, expected refused or accepted", i, c.Expect)
 			}
 		}
+		if u := s.Undeploy; u != nil {
+			n++
+			asUser(fmt.Sprintf("steps[%d].undeploy.as", i), u.As)
+			if !slices.ContainsFunc(f.Setup.Deployments, func(d DeploymentSpec) bool { return d.Definition == u.Definition }) {
+				add("steps[%d].undeploy.definition: %q is not the definition of any setup.deployments entry", i, u.Definition)
+			}
+		}
 		if n != 1 {
-			add("steps[%d]: exactly one of emit, publish, waitExecutions, call, connect must be set, found %d", i, n)
+			add("steps[%d]: exactly one of emit, publish, waitExecutions, call, connect, undeploy must be set, found %d", i, n)
 		}
 	}
 	for i, d := range f.Expect.Delivered {

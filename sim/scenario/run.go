@@ -79,7 +79,10 @@ type runner struct {
 	groupOf   map[string]string // thing → greengrass group
 	devices   map[string]*device.Device
 	deployIDs map[string]string // flow configuration id → greengrass deployment id
-	statuses  map[string]string // flow configuration id → final status
+	// instanceOf maps a setup deployment's definition file to its
+	// flow configuration id.
+	instanceOf map[string]string
+	statuses   map[string]string // flow configuration id → final status
 }
 
 // Run runs one scenario against a fresh in-process harness.
@@ -102,7 +105,7 @@ func Run(ctx context.Context, f *File, opts Options) *Report {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	r := &runner{log: opts.Logger, f: f, h: h, users: map[string]*identity{}, certs: map[string]tls.Certificate{}, groupCAs: map[string]*x509.CertPool{}, report: rep, groupOf: map[string]string{}, devices: map[string]*device.Device{},
-		deployIDs: map[string]string{}, statuses: map[string]string{}}
+		deployIDs: map[string]string{}, statuses: map[string]string{}, instanceOf: map[string]string{}}
 	defer func() {
 		for _, d := range r.devices {
 			d.Close()
@@ -342,6 +345,7 @@ func (r *runner) deploy(ctx context.Context, d DeploymentSpec) error {
 		return r.outcome(name, d.Expect, fmt.Errorf("CreateSystemInstance %s: %w", d.Definition, err))
 	}
 	id := created.Summary.Id
+	r.instanceOf[d.Definition] = awsv1.StringValue(id)
 	out, err := tg.DeploySystemInstanceWithContext(ctx, &iotthingsgraph.DeploySystemInstanceInput{Id: id})
 	if err != nil {
 		return r.outcome(name, d.Expect, fmt.Errorf("DeploySystemInstance %s: %w", awsv1.StringValue(id), err))
@@ -471,6 +475,10 @@ func (r *runner) step(ctx context.Context, s Step) error {
 		}
 	case s.Connect != nil:
 		if err := r.connectStep(ctx, s.Connect); err != nil {
+			return err
+		}
+	case s.Undeploy != nil:
+		if err := r.undeploy(ctx, s.Undeploy); err != nil {
 			return err
 		}
 	case s.Call != nil:
@@ -828,4 +836,50 @@ func (r *runner) connectStep(ctx context.Context, c *ConnectStep) error {
 		return fmt.Errorf("connect.expect %q: expected refused or accepted", c.Expect)
 	}
 	return nil
+}
+
+// undeploy runs an undeploy step: UndeploySystemInstance as the step's
+// user, then GetSystemInstance until the instance leaves
+// UNDEPLOY_IN_PROGRESS.
+func (r *runner) undeploy(ctx context.Context, u *UndeployStep) error {
+	name := "undeploy " + u.Definition
+	if u.As != "" {
+		name += " as " + u.As
+	}
+	id, ok := r.instanceOf[u.Definition]
+	if !ok {
+		return r.outcome(name, orSuccess(u.Expect), fmt.Errorf("%s was not created in setup", u.Definition))
+	}
+	tg := r.as(u.As).tg
+	if _, err := tg.UndeploySystemInstanceWithContext(ctx, &iotthingsgraph.UndeploySystemInstanceInput{Id: aws.String(id)}); err != nil {
+		return r.outcome(name, orSuccess(u.Expect), fmt.Errorf("UndeploySystemInstance %s: %w", id, err))
+	}
+	timeout := time.Duration(u.Timeout)
+	if timeout == 0 {
+		timeout = 20 * time.Second
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		got, err := r.root.tg.GetSystemInstanceWithContext(ctx, &iotthingsgraph.GetSystemInstanceInput{Id: aws.String(id)})
+		if err != nil {
+			return fmt.Errorf("GetSystemInstance %s: %w", id, err)
+		}
+		st := awsv1.StringValue(got.Description.Summary.Status)
+		if st != "UNDEPLOY_IN_PROGRESS" {
+			r.statuses[id] = st
+			if u.Expect == nil || u.Expect.Error == "" {
+				r.check(name, st == "DELETED_IN_TARGET", "status %s, want DELETED_IN_TARGET", st)
+				return nil
+			}
+			return r.outcome(name, u.Expect, nil)
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s: still UNDEPLOY_IN_PROGRESS after %s", name, timeout)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
