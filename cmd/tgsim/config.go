@@ -43,6 +43,7 @@ Usage:
   tgsim up [flags]              serve every fake AWS service behind one endpoint
   tgsim run [flags] FILE|DIR... run scenario files and print a report (exit 0 only if all pass)
   tgsim validate FILE...        check TDM (.graphql) files together, IAM policies (.json) and scenarios (.yaml), offline
+  tgsim health [--addr ADDR]    exit 0 if the tgsim up at ADDR answers its health check (the image's HEALTHCHECK)
 
 Flags (env in brackets):
   --addr ADDR         edge listen address [TGSIM_ADDR] (default 127.0.0.1:4566)
@@ -58,7 +59,7 @@ Flags (env in brackets):
                       every request; soft logs what would be denied and allows it
 
 Flags of up:
-  --data DIR          keep IAM, IoT, Greengrass and S3 state in DIR across restarts
+  --data DIR          keep Things Graph, IAM, IoT, Greengrass and S3 state in DIR across restarts
                       [TGSIM_DATA_DIR] (default: none, everything in memory)
 
 Flags of run (before the files):
@@ -80,7 +81,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	}
 	c := Config{Command: args[0]}
 	switch c.Command {
-	case "up", "run", "validate":
+	case "up", "run", "validate", "health":
 	case "help", "-h", "--help":
 		return Config{}, errUsage
 	default:
@@ -156,6 +157,9 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	}
 	if (c.Command == "run" || c.Command == "validate") && len(c.Args) == 0 {
 		return Config{}, fmt.Errorf("tgsim %s needs at least one file: %w", c.Command, errUsage)
+	}
+	if c.Command == "health" && len(c.Args) > 0 {
+		return Config{}, fmt.Errorf("tgsim health takes no arguments, found %q: %w", c.Args, errUsage)
 	}
 	return c, nil
 }

@@ -94,6 +94,13 @@ func TestLoad(t *testing.T) {
 				c.JSON = true
 				c.JUnit = "r.xml"
 			})},
+		{name: "health at an address", args: []string{"health", "--addr", "0.0.0.0:4566"}, want: with(func(c *Config) {
+			c.Command = "health"
+			c.LogLevel = slog.LevelWarn
+			c.Args = []string{}
+			c.Addr = "0.0.0.0:4566"
+		})},
+		{name: "health takes no files", args: []string{"health", "x"}, wantErr: "tgsim health takes no arguments", usage: true},
 		{name: "json is for run only", args: []string{"up", "--json"}, wantErr: "--json: only tgsim run writes reports"},
 		{name: "junit is for run only", args: []string{"validate", "--junit", "r.xml", "a.yaml"}, wantErr: "--junit: only tgsim run writes reports"},
 		{name: "junit needs a file", args: []string{"run", "--junit=", "a.yaml"}, wantErr: "--junit needs a file name"},

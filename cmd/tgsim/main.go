@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -55,8 +57,43 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		return runScenarios(ctx, cfg, logger, stdout, stderr)
 	case "validate":
 		return validate(cfg, stdout, stderr)
+	case "health":
+		return health(ctx, cfg, stdout, stderr)
 	}
 	return 2
+}
+
+// health asks a running tgsim up for /_tgsim/health. It is the image's
+// HEALTHCHECK: a FROM scratch image has no curl, so the binary asks itself.
+func health(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	host, port, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "tgsim health: --addr %q: %v\n", cfg.Addr, err)
+		return 2
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1" // up listening on every address answers on loopback
+	}
+	url := "http://" + net.JoinHostPort(host, port) + "/_tgsim/health"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		fmt.Fprintln(stderr, "tgsim health:", err)
+		return 2
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		fmt.Fprintln(stderr, "tgsim health:", err)
+		return 1
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		fmt.Fprintf(stderr, "tgsim health: %s answered %s\n", url, resp.Status)
+		return 1
+	}
+	fmt.Fprintln(stdout, "ok", url)
+	return 0
 }
 
 func up(ctx context.Context, cfg Config, logger *slog.Logger, stdout, stderr io.Writer) int {
