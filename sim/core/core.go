@@ -163,16 +163,8 @@ func New(opts Options) (*Core, error) {
 	c.funcs.Store(&functionSet{byARN: map[string]*hostedFunction{}})
 
 	c.broker = mqtt.New(&mqtt.Options{
-		Logger: opts.Logger.With("component", "broker"),
-		Capabilities: func() *mqtt.Capabilities {
-			caps := mqtt.NewDefaultServerCapabilities()
-			// AWS IoT-like limits: 100 in flight per client; no retained
-			// messages on the local broker.
-			caps.MaximumInflight = 100
-			caps.ReceiveMaximum = 100
-			caps.RetainAvailable = 0
-			return caps
-		}(),
+		Logger:       opts.Logger.With("component", "broker"),
+		Capabilities: capabilities(),
 	})
 	if err := c.broker.AddHook(&routingHook{core: c}, nil); err != nil {
 		return nil, fmt.Errorf("core: add routing hook: %w", err)
@@ -197,6 +189,16 @@ func New(opts Options) (*Core, error) {
 		return nil, fmt.Errorf("core: add listener: %w", err)
 	}
 	return c, nil
+}
+
+// capabilities are the core broker's limits, AWS IoT-like: 100 in flight
+// per client; no retained messages on the local broker.
+func capabilities() *mqtt.Capabilities {
+	caps := mqtt.NewDefaultServerCapabilities()
+	caps.MaximumInflight = 100
+	caps.ReceiveMaximum = 100
+	caps.RetainAvailable = 0
+	return caps
 }
 
 // MQTTAddr is the address devices connect to.

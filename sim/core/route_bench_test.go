@@ -88,11 +88,7 @@ func routeBroker(tb testing.TB, table *Table) (addr string, dropped func() uint6
 		}
 		return c.MQTTAddr(), func() uint64 { return c.dropped.Load() + mochiDropped(c.broker) }, func() { c.broker.Close() }
 	}
-	caps := mqtt.NewDefaultServerCapabilities()
-	caps.MaximumInflight = 100
-	caps.ReceiveMaximum = 100
-	caps.RetainAvailable = 0
-	b := mqtt.New(&mqtt.Options{Logger: quiet, Capabilities: caps})
+	b := mqtt.New(&mqtt.Options{Logger: quiet, Capabilities: capabilities()})
 	if err := b.AddHook(new(auth.AllowHook), nil); err != nil {
 		tb.Fatal(err)
 	}
