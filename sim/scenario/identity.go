@@ -264,20 +264,28 @@ func (r *runner) callAPI(ctx context.Context, id *identity, service, op string, 
 // expandFiles replaces every string "file://PATH" with the contents of
 // PATH (relative to the scenario), the aws CLI's convention.
 func (r *runner) expandFiles(v any) (any, error) {
-	switch x := v.(type) {
-	case string:
+	return mapStrings(v, func(x string) (string, error) {
 		p, ok := strings.CutPrefix(x, "file://")
 		if !ok {
 			return x, nil
 		}
 		b, err := os.ReadFile(r.f.resolve(p))
 		if err != nil {
-			return nil, err
+			return "", err
 		}
 		return string(b), nil
+	})
+}
+
+// mapStrings applies f to every string in a decoded YAML/JSON value, in
+// place for maps and slices; the first error stops it.
+func mapStrings(v any, f func(string) (string, error)) (any, error) {
+	switch x := v.(type) {
+	case string:
+		return f(x)
 	case map[string]any:
 		for k, e := range x {
-			n, err := r.expandFiles(e)
+			n, err := mapStrings(e, f)
 			if err != nil {
 				return nil, err
 			}
@@ -285,7 +293,7 @@ func (r *runner) expandFiles(v any) (any, error) {
 		}
 	case []any:
 		for i, e := range x {
-			n, err := r.expandFiles(e)
+			n, err := mapStrings(e, f)
 			if err != nil {
 				return nil, err
 			}
@@ -302,8 +310,7 @@ var certIDRef = regexp.MustCompile(`\{\{certificateId:([^}]*)\}\}`)
 
 // expandCertIDs replaces every {{certificateId:THING}} in the strings of v.
 func (r *runner) expandCertIDs(v any) (any, error) {
-	switch x := v.(type) {
-	case string:
+	return mapStrings(v, func(x string) (string, error) {
 		var missing string
 		out := certIDRef.ReplaceAllStringFunc(x, func(m string) string {
 			thing := certIDRef.FindStringSubmatch(m)[1]
@@ -316,25 +323,8 @@ func (r *runner) expandCertIDs(v any) (any, error) {
 			return hex.EncodeToString(sum[:])
 		})
 		if missing != "" {
-			return nil, fmt.Errorf("{{certificateId:%s}}: %s is not a thing of setup.things", missing, missing)
+			return "", fmt.Errorf("{{certificateId:%s}}: %s is not a thing of setup.things", missing, missing)
 		}
 		return out, nil
-	case map[string]any:
-		for k, e := range x {
-			n, err := r.expandCertIDs(e)
-			if err != nil {
-				return nil, err
-			}
-			x[k] = n
-		}
-	case []any:
-		for i, e := range x {
-			n, err := r.expandCertIDs(e)
-			if err != nil {
-				return nil, err
-			}
-			x[i] = n
-		}
-	}
-	return v, nil
+	})
 }
