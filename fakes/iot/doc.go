@@ -95,9 +95,21 @@
 //
 // Topic rule SQL is parsed by a small recursive-descent parser (ParseSQL):
 // SELECT <* | expr [AS alias], ...> FROM '<topic filter>' [WHERE cond]
-// with literals, payload references (a.b, a[0], "quoted"), topic(),
-// topic(n), clientid(), timestamp(), + - * / % ||, = <> != < <= > >=,
-// AND, OR, NOT. A parse error is SqlParseException (400) with line:column.
+// with literals, payload references (a.b, a[0], "quoted"), the functions
+// listed in sqlFunctions (topic, clientid, principal, timestamp, newuuid,
+// encode/decode base64, string and number functions), + - * / % ||,
+// = <> != < <= > >=, AND, OR, NOT. A parse error is SqlParseException
+// (400) with line:column. Query.Evaluate (sqleval.go) runs a statement
+// against a message with AWS's Undefined semantics.
+//
+// The rules engine (engine.go, NewRulesEngine) runs the enabled rules
+// against every message the data plane hands it, on one goroutine in
+// arrival order: republish (with substitution templates; the action's
+// role must trust iot.amazonaws.com and allow iot:Publish) and lambda
+// (to functions the harness hosts, such as the Things Graph cloud
+// runtime). Other action kinds fail as an action whose target does not
+// exist fails in AWS, and a failed action runs the rule's errorAction
+// with AWS's error message document.
 //
 // Deliberate differences:
 //   - One registry serves every region; ARNs carry the region of the request
@@ -116,9 +128,9 @@
 //     there).
 //   - Principals and policy targets are certificate ARNs (and thing group
 //     ARNs for policies) only, no Cognito identities.
-//   - The SQL subset has only the four functions above; other AWS IoT SQL
-//     functions, CASE, IN, nested SELECT and the 2016-03-23 semantics are
-//     not parsed (SqlParseException). ListTopicRules' topic filter keeps
+//   - The SQL subset has the functions above; other AWS IoT SQL functions,
+//     CASE, IN, nested SELECT and the differences between SQL versions are
+//     not modelled (SqlParseException for what does not parse). ListTopicRules' topic filter keeps
 //     rules whose FROM filter equals the topic or matches it.
 //   - Keys are ECDSA P-256 by default (Options.KeyAlgorithm "RSA_2048" gives
 //     AWS's RSA 2048); the issuer is the fake CA, not Amazon's.

@@ -190,6 +190,7 @@ func (s *Service) CreateTopicRule(w http.ResponseWriter, r *http.Request) error 
 	if err := s.backend.PutTopicRule(r.Context(), rule, false); err != nil {
 		return err
 	}
+	s.rulesGen.Add(1)
 	return writeJSON(w, struct{}{})
 }
 
@@ -206,6 +207,7 @@ func (s *Service) ReplaceTopicRule(w http.ResponseWriter, r *http.Request) error
 	if err := s.backend.PutTopicRule(r.Context(), rule, true); err != nil {
 		return err
 	}
+	s.rulesGen.Add(1)
 	return writeJSON(w, struct{}{})
 }
 
@@ -293,6 +295,7 @@ func (s *Service) DeleteTopicRule(w http.ResponseWriter, r *http.Request) error 
 	if err := s.backend.DeleteTopicRule(r.Context(), name); err != nil {
 		return err
 	}
+	s.rulesGen.Add(1)
 	return writeJSON(w, struct{}{})
 }
 
@@ -314,6 +317,7 @@ func (s *Service) setRuleDisabled(w http.ResponseWriter, r *http.Request, disabl
 	if err := s.backend.SetTopicRuleDisabled(r.Context(), name, disabled); err != nil {
 		return err
 	}
+	s.rulesGen.Add(1)
 	return writeJSON(w, struct{}{})
 }
 

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/tgsim/tgsim/fakes/awsproto"
@@ -56,6 +57,9 @@ type Service struct {
 	ca      *authority
 	mux     *http.ServeMux
 	ops     map[string]string // mux pattern → operation, for Describe
+	// rulesGen counts changes to topic rules, so a rules engine re-reads
+	// them only after one.
+	rulesGen atomic.Uint64
 }
 
 // New returns a Service. Its certificate authority is freshly generated,

@@ -12,9 +12,11 @@ import (
 //
 // AWS: IoT developer guide, "AWS IoT SQL reference". The subset here has
 // literals (numbers, 'strings', true, false, null), payload references
-// (a, a.b, a[0], "quoted name"), the functions topic(), topic(n),
-// clientid() and timestamp(), arithmetic (+ - * / %), string
+// (a, a.b, a[0], "quoted name"), the functions in sqlFunctions (topic(),
+// topic(n), clientid(), principal(), timestamp(), encode(*, 'base64'),
+// string and number functions), arithmetic (+ - * / %), string
 // concatenation (||), comparisons (= <> != < <= > >=) and AND, OR, NOT.
+// Query.Evaluate (sqleval.go) runs a query against a message.
 type Query struct {
 	Fields []Field
 	// Topic is the FROM topic filter, without quotes.
@@ -26,6 +28,8 @@ type Query struct {
 // Field is one SELECT item: the whole payload (Star) or an expression with
 // an optional alias.
 type Field struct {
+	// P is the item's 0-based byte offset in the SQL.
+	P     int
 	Star  bool
 	Expr  Expr
 	Alias string
@@ -72,6 +76,13 @@ type Call struct {
 	Args []Expr
 }
 
+// Star is the whole payload as a function argument, as in
+// encode(*, 'base64'); the parser accepts it only there.
+// AWS: IoT SQL reference, "Functions" (encode) and "Binary payloads".
+type Star struct {
+	P int
+}
+
 // Unary is Op X with Op "-" or "NOT".
 type Unary struct {
 	P  int
@@ -93,6 +104,7 @@ func (e *Ref) Pos() int      { return e.P }
 func (e *Selector) Pos() int { return e.P }
 func (e *Index) Pos() int    { return e.P }
 func (e *Call) Pos() int     { return e.P }
+func (e *Star) Pos() int     { return e.P }
 func (e *Unary) Pos() int    { return e.P }
 func (e *Binary) Pos() int   { return e.P }
 
@@ -138,6 +150,7 @@ func (e *Call) String() string {
 	}
 	return e.Name + "(" + strings.Join(args, ", ") + ")"
 }
+func (e *Star) String() string { return "*" }
 func (e *Unary) String() string {
 	if e.Op == "NOT" {
 		return "(NOT " + e.X.String() + ")"
@@ -173,10 +186,21 @@ func (q *Query) String() string {
 
 var keywords = map[string]bool{"SELECT": true, "FROM": true, "WHERE": true, "AS": true, "AND": true, "OR": true, "NOT": true, "TRUE": true, "FALSE": true, "NULL": true}
 
-// sqlFunctions maps the supported functions to their argument counts.
-// AWS: "Functions" in the AWS IoT SQL reference; topic(n) selects the n-th
-// (1-based) level.
-var sqlFunctions = map[string][]int{"topic": {0, 1}, "clientid": {0}, "timestamp": {0}}
+// sqlFunctions maps the supported functions (lower-case) to their argument
+// counts; variadic means any number. AWS: IoT SQL reference, "Functions";
+// topic(n) selects the n-th (1-based) level. The evaluator is sqleval.go.
+var sqlFunctions = map[string][]int{
+	"topic": {0, 1}, "clientid": {0}, "principal": {0}, "timestamp": {0}, "newuuid": {0},
+	"encode": {2}, "decode": {2},
+	"upper": {1}, "lower": {1}, "trim": {1}, "ltrim": {1}, "rtrim": {1},
+	"length": {1}, "numbytes": {1}, "concat": {variadic},
+	"startswith": {2}, "endswith": {2}, "indexof": {2}, "substring": {2, 3}, "replace": {3},
+	"abs": {1}, "floor": {1}, "ceil": {1}, "round": {1}, "sign": {1}, "mod": {2},
+	"isnull": {1}, "isundefined": {1},
+}
+
+// variadic in sqlFunctions: the function takes any number of arguments.
+const variadic = -1
 
 type tokKind int
 
@@ -369,14 +393,15 @@ func (p *sqlParser) query() (*Query, error) {
 	}
 	for {
 		if p.isOp("*") {
-			p.next()
-			q.Fields = append(q.Fields, Field{Star: true})
+			t := p.next()
+			q.Fields = append(q.Fields, Field{P: t.pos, Star: true})
 		} else {
+			pos := p.peek().pos
 			e, err := p.expr()
 			if err != nil {
 				return nil, err
 			}
-			f := Field{Expr: e}
+			f := Field{P: pos, Expr: e}
 			if p.isKeyword("AS") {
 				p.next()
 				t := p.next()
@@ -642,6 +667,20 @@ func (p *sqlParser) call(name token) (Expr, error) {
 	}
 	if !p.isOp(")") {
 		for {
+			if p.isOp("*") {
+				// AWS: IoT SQL reference, "Functions" (encode): "You can
+				// specify * to encode the entire payload".
+				t := p.next()
+				if c.Name != "encode" || len(c.Args) != 0 {
+					return nil, p.errAt(t.pos, "'*' is only allowed as the first argument of encode()")
+				}
+				c.Args = append(c.Args, &Star{P: t.pos})
+				if !p.isOp(",") {
+					break
+				}
+				p.next()
+				continue
+			}
 			a, err := p.expr()
 			if err != nil {
 				return nil, err
@@ -659,10 +698,18 @@ func (p *sqlParser) call(name token) (Expr, error) {
 	p.next()
 	ok = false
 	for _, n := range arities {
-		ok = ok || n == len(c.Args)
+		ok = ok || n == len(c.Args) || n == variadic
 	}
 	if !ok {
 		return nil, p.errAt(name.pos, "function %s() takes %v arguments, got %d", c.Name, arities, len(c.Args))
+	}
+	if c.Name == "encode" || c.Name == "decode" {
+		// AWS: IoT SQL reference, "Functions" (encode, decode): the scheme
+		// is a literal string; only 'base64' is supported.
+		l, isLit := c.Args[1].(*Literal)
+		if s, isStr := literalString(l, isLit); !isStr || !strings.EqualFold(s, "base64") {
+			return nil, p.errAt(c.Args[1].Pos(), "%s() takes the literal scheme 'base64' as its second argument", c.Name)
+		}
 	}
 	if c.Name == "topic" && len(c.Args) == 1 {
 		// topic(n): n is a level number, 1 or more.
@@ -673,6 +720,14 @@ func (p *sqlParser) call(name token) (Expr, error) {
 		}
 	}
 	return c, nil
+}
+
+func literalString(l *Literal, ok bool) (string, bool) {
+	if !ok {
+		return "", false
+	}
+	s, ok := l.Value.(string)
+	return s, ok
 }
 
 func literalNumber(l *Literal, ok bool) (float64, bool) {
