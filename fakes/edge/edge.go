@@ -255,7 +255,7 @@ const (
 // protocolOf knows the protocol of each service tgsim serves (api-2.json
 // metadata.protocol).
 var protocolOf = map[string]string{
-	"iotthingsgraph": protocolJSON, "iot": protocolJSON, "execute-api": protocolJSON, "greengrass": protocolJSON,
+	"iotthingsgraph": protocolJSON, "iot": protocolJSON, "execute-api": protocolJSON, "greengrass": protocolJSON, "iotdata": protocolJSON,
 	"iam": protocolQuery, "sts": protocolQuery, "s3": protocolS3,
 }
 
@@ -263,7 +263,7 @@ var protocolOf = map[string]string{
 // services answer auth errors with 400, REST-JSON ones with 403.
 func wireProtocol(service, proto string) string {
 	switch {
-	case service == "iot", service == "execute-api", service == "greengrass":
+	case service == "iot", service == "execute-api", service == "greengrass", service == "iotdata":
 		return sigv4.ProtocolRESTJSON
 	case proto == protocolJSON:
 		return sigv4.ProtocolJSON

@@ -17,6 +17,8 @@ import (
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
 
+	"github.com/tgsim/tgsim/fakes/mqttsafe"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
@@ -126,7 +128,7 @@ type Core struct {
 	funcs atomic.Pointer[functionSet]
 
 	received, delivered, dropped atomic.Uint64
-	panics                       atomic.Uint64 // connections that panicked and were contained
+	safe                         *mqttsafe.Listener // contains connection panics and counts them
 	dropMu                       sync.Mutex
 	drops                        map[DropKey]uint64
 	refusals                     map[string]uint64 // dropMu held
@@ -184,7 +186,8 @@ func New(opts Options) (*Core, error) {
 		ln = tls.NewListener(ln, cfg)
 	}
 	c.ln = ln
-	if err := c.broker.AddListener(&safeListener{id: "tcp", ln: ln, log: c.log, panics: &c.panics, onPanic: c.notifyPanic}); err != nil {
+	c.safe = mqttsafe.New("tcp", ln, mqttsafe.Options{Logger: c.log, OnPanic: c.notifyPanic})
+	if err := c.broker.AddListener(c.safe); err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("core: add listener: %w", err)
 	}
@@ -233,7 +236,7 @@ func (c *Core) Table() *Table { return c.table.Load() }
 
 // Stats returns the counters.
 func (c *Core) Stats() Stats {
-	return Stats{Received: c.received.Load(), Delivered: c.delivered.Load(), Dropped: c.dropped.Load(), Panics: c.panics.Load()}
+	return Stats{Received: c.received.Load(), Delivered: c.delivered.Load(), Dropped: c.dropped.Load(), Panics: c.safe.Panics()}
 }
 
 // Drops returns the dropped-message counts by key.
@@ -462,7 +465,7 @@ func (c *Core) WaitPanics(ctx context.Context, n uint64) error {
 		c.dropMu.Lock()
 		ch := c.panicCh
 		c.dropMu.Unlock()
-		if c.panics.Load() >= n {
+		if c.safe.Panics() >= n {
 			return nil
 		}
 		select {

@@ -12,6 +12,8 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/hooks/auth"
+
+	"github.com/tgsim/tgsim/fakes/mqttsafe"
 )
 
 // The routing benchmarks compare the core's subscription-table routing with
@@ -96,8 +98,7 @@ func routeBroker(tb testing.TB, table *Table) (addr string, dropped func() uint6
 	if err != nil {
 		tb.Fatal(err)
 	}
-	var panics atomic.Uint64
-	if err := b.AddListener(&safeListener{id: "tcp", ln: ln, log: quiet, panics: &panics}); err != nil {
+	if err := b.AddListener(mqttsafe.New("tcp", ln, mqttsafe.Options{Logger: quiet})); err != nil {
 		tb.Fatal(err)
 	}
 	if err := b.Serve(); err != nil {
