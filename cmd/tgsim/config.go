@@ -20,6 +20,7 @@ type Config struct {
 
 	Addr            string
 	DiscoveryAddr   string
+	IoTDataAddr     string
 	AccountID       string
 	Region          string
 	AccessKeyID     string
@@ -48,6 +49,7 @@ Usage:
 Flags (env in brackets):
   --addr ADDR         edge listen address [TGSIM_ADDR] (default 127.0.0.1:4566)
   --discovery-addr A  Greengrass discovery API, mutual TLS [TGSIM_DISCOVERY_ADDR] (default 127.0.0.1:8443)
+  --iot-data-addr A   AWS IoT Core MQTT data plane, mutual TLS [TGSIM_IOT_DATA_ADDR] (default 127.0.0.1:8883)
   --account ID        account id [TGSIM_ACCOUNT_ID] (default 000000000000)
   --region REGION     default region [TGSIM_REGION] (default us-east-1)
   --access-key ID     root access key id [TGSIM_ACCESS_KEY_ID] (default test)
@@ -97,6 +99,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&c.Addr, "addr", env("ADDR", harness.DefaultAddr), "")
 	fs.StringVar(&c.DiscoveryAddr, "discovery-addr", env("DISCOVERY_ADDR", harness.DefaultDiscoveryAddr), "")
+	fs.StringVar(&c.IoTDataAddr, "iot-data-addr", env("IOT_DATA_ADDR", harness.DefaultIoTDataAddr), "")
 	fs.StringVar(&c.AccountID, "account", env("ACCOUNT_ID", harness.DefaultAccountID), "")
 	fs.StringVar(&c.Region, "region", env("REGION", harness.DefaultRegion), "")
 	fs.StringVar(&c.AccessKeyID, "access-key", env("ACCESS_KEY_ID", harness.DefaultAccessKeyID), "")

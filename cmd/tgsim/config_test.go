@@ -12,7 +12,7 @@ import (
 
 func TestLoad(t *testing.T) {
 	t.Parallel()
-	def := Config{Addr: "127.0.0.1:4566", DiscoveryAddr: "127.0.0.1:8443", AccountID: "000000000000", Region: "us-east-1", AccessKeyID: "test", SecretAccessKey: "test", LogFormat: "text", IAM: edge.ModeEnforce}
+	def := Config{Addr: "127.0.0.1:4566", DiscoveryAddr: "127.0.0.1:8443", IoTDataAddr: "127.0.0.1:8883", AccountID: "000000000000", Region: "us-east-1", AccessKeyID: "test", SecretAccessKey: "test", LogFormat: "text", IAM: edge.ModeEnforce}
 	with := func(f func(*Config)) Config {
 		c := def
 		f(&c)

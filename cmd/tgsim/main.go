@@ -98,12 +98,18 @@ func health(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 
 func up(ctx context.Context, cfg Config, logger *slog.Logger, stdout, stderr io.Writer) int {
 	h, err := harness.Start(harness.Options{
-		Addr: cfg.Addr, DiscoveryAddr: cfg.DiscoveryAddr, AccountID: cfg.AccountID, Region: cfg.Region,
+		Addr: cfg.Addr, DiscoveryAddr: cfg.DiscoveryAddr, IoTDataAddr: cfg.IoTDataAddr, AccountID: cfg.AccountID, Region: cfg.Region,
 		AccessKeyID: cfg.AccessKeyID, SecretAccessKey: cfg.SecretAccessKey, IAM: cfg.IAM, Logger: logger,
 		AutoCores: true, CoreTLS: !cfg.CorePlaintext, DataDir: cfg.DataDir,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "tgsim up:", err)
+		return 1
+	}
+	caFile, err := writeRootCA(cfg.DataDir, h.IoTDataCAPEM())
+	if err != nil {
+		fmt.Fprintln(stderr, "tgsim up:", err)
+		_ = h.Close()
 		return 1
 	}
 	fmt.Fprintf(stdout, `tgsim is serving iotthingsgraph, s3, greengrass, iot, iam and sts at %s
@@ -114,7 +120,9 @@ func up(ctx context.Context, cfg Config, logger *slog.Logger, stdout, stderr io.
   body lists each core's MQTT address (mutual TLS: a device presents its AWS IoT
   certificate and trusts the group CA; client id = thing name)
   Greengrass discovery (mutual TLS with a device's IoT certificate): %s/greengrass/discover/thing/NAME
-`, h.URL, cfg.AccessKeyID, cfg.SecretAccessKey, cfg.Region, h.URL, cfg.AccountID, cfg.IAM, h.URL, h.DiscoveryURL)
+  AWS IoT Core data plane (MQTT, mutual TLS, IoT policies): %s
+    trust %s as devices trust Amazon Root CA 1
+`, h.URL, cfg.AccessKeyID, cfg.SecretAccessKey, cfg.Region, h.URL, cfg.AccountID, cfg.IAM, h.URL, h.DiscoveryURL, h.IoTData.Addr(), caFile)
 	if cfg.DataDir != "" {
 		fmt.Fprintf(stdout, "  state is kept in %s\n", cfg.DataDir)
 	}
@@ -125,6 +133,23 @@ func up(ctx context.Context, cfg Config, logger *slog.Logger, stdout, stderr io.
 		return 1
 	}
 	return 0
+}
+
+// writeRootCA writes the IoT data plane's root CA certificate where a
+// device (mosquitto --cafile) can read it: DIR/iot-data-root-ca.pem with
+// --data, else a file in the temporary directory.
+func writeRootCA(dir string, pemBytes []byte) (string, error) {
+	if dir != "" {
+		p := filepath.Join(dir, "iot-data-root-ca.pem")
+		return p, os.WriteFile(p, pemBytes, 0o644)
+	}
+	f, err := os.CreateTemp("", "tgsim-iot-data-root-ca-*.pem")
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	_, err = f.Write(pemBytes)
+	return f.Name(), err
 }
 
 // expandPaths turns directories into the *.yaml files inside them.

@@ -9,6 +9,7 @@ package harness
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -25,8 +26,10 @@ import (
 	ggfake "github.com/tgsim/tgsim/fakes/greengrass"
 	iamfake "github.com/tgsim/tgsim/fakes/iam"
 	iotfake "github.com/tgsim/tgsim/fakes/iot"
+	"github.com/tgsim/tgsim/fakes/iotdata"
 	s3fake "github.com/tgsim/tgsim/fakes/s3"
 	"github.com/tgsim/tgsim/sim/core"
+	"github.com/tgsim/tgsim/sim/flow"
 	"github.com/tgsim/tgsim/sim/thingsgraph"
 )
 
@@ -34,6 +37,7 @@ import (
 const (
 	DefaultAddr            = "127.0.0.1:4566"
 	DefaultDiscoveryAddr   = "127.0.0.1:8443"
+	DefaultIoTDataAddr     = "127.0.0.1:8883"
 	DefaultAccountID       = "000000000000"
 	DefaultRegion          = "us-east-1"
 	DefaultAccessKeyID     = "test"
@@ -57,6 +61,10 @@ type Options struct {
 	// DiscoveryAddr is where the Greengrass discovery API listens (mutual
 	// TLS); default "127.0.0.1:0".
 	DiscoveryAddr string
+	// IoTDataAddr is where the AWS IoT Core MQTT data plane listens
+	// (mutual TLS, IoT policies); default "127.0.0.1:0". DescribeEndpoint
+	// answers it.
+	IoTDataAddr string
 	// CoreTLS makes cores serve MQTT over mutual TLS only, with a server
 	// certificate issued by the group's CA; devices present their AWS IoT
 	// certificates. False serves plain TCP.
@@ -91,6 +99,13 @@ type Harness struct {
 	ThingsGraph *thingsgraph.Service
 	// Decisions records every authorization decision the edge made.
 	Decisions *edge.DecisionLog
+	// IoTData is the AWS IoT Core data plane: the MQTT broker devices of
+	// CLOUD deployments connect to, its HTTPS Publish API, and the rules
+	// engine behind both.
+	IoTData     *iotdata.Broker
+	Rules       *iotfake.RulesEngine
+	dataPlaneCA *dataPlaneCA
+	cloud       *cloudHost
 	// DiscoveryURL is the Greengrass discovery API's base URL (https).
 	DiscoveryURL string
 	discovery    *http.Server
@@ -194,7 +209,33 @@ func Start(opts Options) (*Harness, error) {
 		return fail(lockedErr(filepath.Join(opts.DataDir, S3Dir, s3ObjectsFile), err))
 	}
 	st.add(closerFunc(h.S3.CloseStorage))
-	iotOpts := iotfake.Options{AccountID: opts.AccountID, Region: opts.Region, Logger: log}
+	// The data plane listens first, so DescribeEndpoint can answer its
+	// address; it reaches the registry only once devices connect.
+	if h.dataPlaneCA, err = loadOrCreateDataPlaneCA(opts.DataDir); err != nil {
+		return fail(fmt.Errorf("harness: IoT data plane CA: %w", err))
+	}
+	serverCert, err := h.dataPlaneCA.serverCert()
+	if err != nil {
+		return fail(err)
+	}
+	if opts.IoTDataAddr == "" {
+		opts.IoTDataAddr = "127.0.0.1:0"
+	}
+	h.IoTData, err = iotdata.New(iotdata.Options{
+		Addr: opts.IoTDataAddr, AccountID: opts.AccountID, Region: opts.Region, ServerCertificate: serverCert, Logger: log,
+		VerifyClientCertificate: func(der []byte) ([]string, string, error) { return h.IoT.VerifyClientCertificate(der) },
+		Policies:                func(certID string) []string { return h.IoT.PoliciesForCertificate(certID) },
+		OnMessage: func(m iotdata.Message) {
+			h.Rules.Handle(iotfake.Message{Topic: m.Topic, ClientID: m.ClientID, Principal: m.Principal, Payload: m.Payload, Timestamp: m.Timestamp})
+		},
+	})
+	if err != nil {
+		return fail(err)
+	}
+	fail = func(err error) (*Harness, error) {
+		return nil, errors.Join(err, h.IoTData.Close(), ln.Close(), st.close())
+	}
+	iotOpts := iotfake.Options{AccountID: opts.AccountID, Region: opts.Region, Logger: log, DataEndpoint: reachable(h.IoTData.Addr())}
 	if st != nil {
 		iotOpts.Backend = st.iot
 	}
@@ -220,7 +261,16 @@ func Start(opts Options) (*Harness, error) {
 	if h.IAM, err = iamfake.New(iamOpts); err != nil {
 		return fail(err)
 	}
-	tgOpts := thingsgraph.Options{AccountID: opts.AccountID, Region: opts.Region, AWS: h.AWS, Endpoint: h.URL, Logger: log}
+	h.cloud = &cloudHost{h: h, runs: map[string]*cloudRun{}}
+	h.Rules = h.IoT.NewRulesEngine(iotfake.RulesOptions{
+		Republish: func(_ context.Context, topic string, qos int, payload []byte) error {
+			return h.IoTData.Publish(iotdata.Message{Topic: topic, QoS: byte(qos), Payload: payload})
+		},
+		Invoke:    h.cloud.invoke,
+		Authorize: (&roleAuthorizer{iam: h.IAM, ses: map[string]iamfake.ServiceCredentials{}}).Authorize,
+		Logger:    log,
+	})
+	tgOpts := thingsgraph.Options{AccountID: opts.AccountID, Region: opts.Region, AWS: h.AWS, Endpoint: h.URL, Logger: log, Cloud: h.cloud}
 	if opts.DataDir != "" {
 		tgOpts.DataFile = filepath.Join(opts.DataDir, ThingsGraphFile)
 	}
@@ -243,6 +293,7 @@ func Start(opts Options) (*Harness, error) {
 			// both. tgsim serves no API Gateway, so the name is IoT's here.
 			"execute-api":    h.IoT,
 			"iotthingsgraph": h.ThingsGraph,
+			"iotdata":        h.IoTData.HTTP(),
 		},
 	})
 	if opts.DiscoveryAddr == "" {
@@ -256,8 +307,35 @@ func Start(opts Options) (*Harness, error) {
 	if opts.AutoCores && st != nil {
 		h.restartCores()
 	}
+	if err := h.ThingsGraph.StartCloudRuntimes(); err != nil {
+		log.Error("restarting cloud flow configurations", "error", err)
+	}
 	return h, nil
 }
+
+// reachable turns a wildcard listen address (0.0.0.0:8883, [::]:8883) into
+// one a client can dial on this host, for DescribeEndpoint.
+func reachable(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		return net.JoinHostPort("127.0.0.1", port)
+	}
+	return addr
+}
+
+// IoTDataRoots is the trust store devices need for the IoT data plane
+// (the stand-in for Amazon Root CA 1).
+func (h *Harness) IoTDataRoots() *x509.CertPool { return h.dataPlaneCA.roots() }
+
+// IoTDataCAPEM is that CA certificate, PEM, for mosquitto's --cafile.
+func (h *Harness) IoTDataCAPEM() []byte { return h.dataPlaneCA.certPEM }
+
+// CloudRuntime returns the Things Graph runtime of a CLOUD flow
+// configuration (system instance id), or nil when none runs.
+func (h *Harness) CloudRuntime(id string) *flow.Runtime { return h.cloud.runtime(id) }
 
 // Addr is the edge's listen address.
 func (h *Harness) Addr() string { return h.ln.Addr().String() }
@@ -387,6 +465,11 @@ func (h *Harness) Close() error {
 			errs = append(errs, fmt.Errorf("core %s: %w", c.Group, err))
 		}
 	}
+	// Cloud runtimes report their last executions through the edge: stop
+	// them while it still serves.
+	if err := h.cloud.closeAll(); err != nil {
+		errs = append(errs, fmt.Errorf("cloud runtimes: %w", err))
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	h.srv.SetKeepAlivesEnabled(false)
@@ -410,6 +493,10 @@ func (h *Harness) Close() error {
 	}
 	if h.discovery != nil {
 		_ = h.discovery.Close()
+	}
+	h.Rules.Close()
+	if err := h.IoTData.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("iot data plane: %w", err))
 	}
 	if err := <-h.done; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		errs = append(errs, err)

@@ -49,6 +49,7 @@ type File struct {
 type IAMSpec struct {
 	Policies []PolicySpec `yaml:"policies"`
 	Users    []UserSpec   `yaml:"users"`
+	Roles    []RoleSpec   `yaml:"roles"`
 }
 
 // PolicySpec is a customer managed policy: a document written as YAML,
@@ -70,6 +71,26 @@ type UserSpec struct {
 	Boundary string `yaml:"boundary"`
 }
 
+// RoleSpec is an IAM role a service assumes: a CLOUD flow's
+// flowActionsRoleArn (refer to it as role/NAME).
+type RoleSpec struct {
+	Name string `yaml:"name"`
+	// Service is the service principal the trust policy names; default
+	// iotthingsgraph.amazonaws.com. Trust, when set, replaces the whole
+	// trust policy.
+	Service  string         `yaml:"service"`
+	Trust    any            `yaml:"trust"`
+	Policies []string       `yaml:"policies"`
+	Inline   map[string]any `yaml:"inline"`
+}
+
+// IoTPolicySpec is an AWS IoT policy (the data plane's authorization),
+// attached to the certificates of the things that list it.
+type IoTPolicySpec struct {
+	Name     string `yaml:"name"`
+	Document any    `yaml:"document"`
+}
+
 // Outcome is what an API call must end with: an error code and a fragment
 // of its message, or success when Error is empty.
 type Outcome struct {
@@ -84,6 +105,7 @@ type Setup struct {
 	As               string           `yaml:"as"`
 	Buckets          []string         `yaml:"buckets"`
 	GreengrassGroups []string         `yaml:"greengrassGroups"`
+	IoTPolicies      []IoTPolicySpec  `yaml:"iotPolicies"`
 	Things           []ThingSpec      `yaml:"things"`
 	Entities         []string         `yaml:"entities"`
 	Flows            []string         `yaml:"flows"`
@@ -96,6 +118,8 @@ type Setup struct {
 type ThingSpec struct {
 	Name   string `yaml:"name"`
 	Device string `yaml:"device"`
+	// Policies names setup.iotPolicies attached to the thing's certificate.
+	Policies []string `yaml:"policies"`
 }
 
 // DeploymentSpec creates and deploys one flow configuration.
@@ -181,6 +205,10 @@ type PublishStep struct {
 	Topic   string `yaml:"topic"`
 	Payload any    `yaml:"payload"`
 	Count   int    `yaml:"count"`
+	// Expect is accepted (default: the publishes must complete) or
+	// refused: the broker must refuse the first one, as AWS IoT does by
+	// closing the connection (the device stays disconnected).
+	Expect string `yaml:"expect"`
 }
 
 // WaitStep waits for flow executions to end.
@@ -198,6 +226,18 @@ type Expect struct {
 	Dropped       []DroppedExpect   `yaml:"dropped"`
 	Executions    *ExecExpect       `yaml:"executions"`
 	Denials       []DenialExpect    `yaml:"denials"`
+	IoTDenials    []IoTDenialExpect `yaml:"iotDenials"`
+}
+
+// IoTDenialExpect checks the AWS IoT data plane's refusals (IoT policies
+// and limits). Action is iot:Connect, iot:Publish, iot:Subscribe or
+// iot:Receive; Resource, when set, must be contained in the denied
+// resource ARN.
+type IoTDenialExpect struct {
+	ClientID string `yaml:"clientId"`
+	Action   string `yaml:"action"`
+	Resource string `yaml:"resource"`
+	Count    *int   `yaml:"count"`
 }
 
 // DenialExpect checks the edge's record of authorization denials. Caller
@@ -355,10 +395,40 @@ func (f *File) validate() error {
 		}
 	}
 	asUser("setup.as", f.Setup.As)
+	roles := map[string]bool{}
+	for i, r := range f.IAM.Roles {
+		if r.Name == "" {
+			add("iam.roles[%d].name: required", i)
+		}
+		if r.Service != "" && r.Trust != nil {
+			add("iam.roles[%d]: set service or trust, not both", i)
+		}
+		for j, p := range r.Policies {
+			if !policies[p] && !strings.HasPrefix(p, "arn:") {
+				add("iam.roles[%d].policies[%d]: %q is neither in iam.policies nor an ARN", i, j, p)
+			}
+		}
+		roles[r.Name] = true
+	}
+	iotPolicies := map[string]bool{}
+	for i, p := range f.Setup.IoTPolicies {
+		if p.Name == "" {
+			add("setup.iotPolicies[%d].name: required", i)
+		}
+		if p.Document == nil {
+			add("setup.iotPolicies[%d].document: required", i)
+		}
+		iotPolicies[p.Name] = true
+	}
 	things := map[string]bool{}
 	for i, t := range f.Setup.Things {
 		if t.Name == "" {
 			add("setup.things[%d].name: required", i)
+		}
+		for j, p := range t.Policies {
+			if !iotPolicies[p] {
+				add("setup.things[%d].policies[%d]: %q is not listed in setup.iotPolicies", i, j, p)
+			}
 		}
 		things[t.Name] = true
 	}
@@ -370,11 +440,22 @@ func (f *File) validate() error {
 		if d.Definition == "" {
 			add("setup.deployments[%d].definition: required (a TDM file)", i)
 		}
-		if d.Target != "GREENGRASS" {
-			add("setup.deployments[%d].target: %q, expected GREENGRASS (CLOUD comes later)", i, d.Target)
-		}
-		if !groups[d.GreengrassGroup] {
-			add("setup.deployments[%d].greengrassGroup: %q is not listed in setup.greengrassGroups", i, d.GreengrassGroup)
+		switch d.Target {
+		case "GREENGRASS":
+			if !groups[d.GreengrassGroup] {
+				add("setup.deployments[%d].greengrassGroup: %q is not listed in setup.greengrassGroups", i, d.GreengrassGroup)
+			}
+		case "CLOUD":
+			if d.GreengrassGroup != "" {
+				add("setup.deployments[%d].greengrassGroup: a CLOUD deployment has no Greengrass group", i)
+			}
+			if d.FlowActionsRoleArn == "" {
+				add("setup.deployments[%d].flowActionsRoleArn: required for CLOUD (an ARN, or role/NAME of iam.roles)", i)
+			} else if r, ok := strings.CutPrefix(d.FlowActionsRoleArn, "role/"); ok && !roles[r] {
+				add("setup.deployments[%d].flowActionsRoleArn: %q is not listed in iam.roles", i, d.FlowActionsRoleArn)
+			}
+		default:
+			add("setup.deployments[%d].target: %q, expected GREENGRASS or CLOUD", i, d.Target)
 		}
 		asUser(fmt.Sprintf("setup.deployments[%d].as", i), d.As)
 	}
@@ -401,6 +482,9 @@ func (f *File) validate() error {
 			}
 			if s.Publish.Topic == "" {
 				add("steps[%d].publish.topic: required", i)
+			}
+			if e := s.Publish.Expect; e != "" && e != "refused" && e != "accepted" {
+				add("steps[%d].publish.expect: %q, expected refused or accepted", i, e)
 			}
 		}
 		if s.WaitExecutions != nil {

@@ -124,6 +124,38 @@ func (r *runner) setupIAM(ctx context.Context) error {
 		}
 		r.users[u.Name] = r.newIdentity(u.Name, aws.ToString(out.User.Arn), aws.ToString(key.AccessKey.AccessKeyId), aws.ToString(key.AccessKey.SecretAccessKey), "")
 	}
+	for _, role := range r.f.IAM.Roles {
+		trust := role.Trust
+		if trust == nil {
+			svc := role.Service
+			if svc == "" {
+				svc = "iotthingsgraph.amazonaws.com"
+			}
+			trust = map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
+				"Effect": "Allow", "Principal": map[string]any{"Service": svc}, "Action": "sts:AssumeRole"}}}
+		}
+		doc, err := jsonDocument(trust)
+		if err != nil {
+			return fmt.Errorf("iam.roles %s trust: %w", role.Name, err)
+		}
+		if _, err := r.root.iam.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(role.Name), AssumeRolePolicyDocument: aws.String(doc)}); err != nil {
+			return fmt.Errorf("iam CreateRole %s: %w", role.Name, err)
+		}
+		for _, p := range role.Policies {
+			if _, err := r.root.iam.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(role.Name), PolicyArn: aws.String(resolve(p))}); err != nil {
+				return fmt.Errorf("iam AttachRolePolicy %s → %s: %w", role.Name, p, err)
+			}
+		}
+		for _, name := range sortedKeys(role.Inline) {
+			doc, err := jsonDocument(role.Inline[name])
+			if err != nil {
+				return fmt.Errorf("iam.roles %s inline %s: %w", role.Name, name, err)
+			}
+			if _, err := r.root.iam.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(role.Name), PolicyName: aws.String(name), PolicyDocument: aws.String(doc)}); err != nil {
+				return fmt.Errorf("iam PutRolePolicy %s %s: %w", role.Name, name, err)
+			}
+		}
+	}
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -82,7 +83,9 @@ type runner struct {
 	// instanceOf maps a setup deployment's definition file to its
 	// flow configuration id.
 	instanceOf map[string]string
-	statuses   map[string]string // flow configuration id → final status
+	// cloudIDs are the system instances deployed to the CLOUD target.
+	cloudIDs []string
+	statuses map[string]string // flow configuration id → final status
 }
 
 // Run runs one scenario against a fresh in-process harness.
@@ -187,9 +190,24 @@ func (r *runner) setup(ctx context.Context) error {
 			return fmt.Errorf("core for %s: %w", g, err)
 		}
 	}
+	for _, p := range s.IoTPolicies {
+		doc, err := jsonDocument(p.Document)
+		if err != nil {
+			return fmt.Errorf("setup.iotPolicies %s: %w", p.Name, err)
+		}
+		if _, err := r.root.iot.CreatePolicy(ctx, &iot.CreatePolicyInput{PolicyName: aws.String(p.Name), PolicyDocument: aws.String(doc)}); err != nil {
+			return fmt.Errorf("iot CreatePolicy %s: %w", p.Name, err)
+		}
+	}
 	for _, t := range s.Things {
-		if _, _, err := r.thingWithCert(ctx, t.Name); err != nil {
+		_, certArn, err := r.thingWithCert(ctx, t.Name)
+		if err != nil {
 			return err
+		}
+		for _, p := range t.Policies {
+			if _, err := r.root.iot.AttachPolicy(ctx, &iot.AttachPolicyInput{PolicyName: aws.String(p), Target: aws.String(certArn)}); err != nil {
+				return fmt.Errorf("iot AttachPolicy %s → %s: %w", p, t.Name, err)
+			}
 		}
 	}
 	tg := r.as(s.As).tg
@@ -334,11 +352,15 @@ func (r *runner) deploy(ctx context.Context, d DeploymentSpec) error {
 	if who != "" {
 		name += " as " + who
 	}
-	in := &iotthingsgraph.CreateSystemInstanceInput{
-		Definition: doc(text), Target: aws.String(d.Target), GreengrassGroupName: aws.String(d.GreengrassGroup), S3BucketName: aws.String(d.S3Bucket),
+	in := &iotthingsgraph.CreateSystemInstanceInput{Definition: doc(text), Target: aws.String(d.Target)}
+	if d.GreengrassGroup != "" {
+		in.GreengrassGroupName = aws.String(d.GreengrassGroup)
+	}
+	if d.S3Bucket != "" {
+		in.S3BucketName = aws.String(d.S3Bucket)
 	}
 	if d.FlowActionsRoleArn != "" {
-		in.FlowActionsRoleArn = aws.String(d.FlowActionsRoleArn)
+		in.FlowActionsRoleArn = aws.String(r.arn(d.FlowActionsRoleArn))
 	}
 	created, err := tg.CreateSystemInstanceWithContext(ctx, in)
 	if err != nil {
@@ -349,6 +371,21 @@ func (r *runner) deploy(ctx context.Context, d DeploymentSpec) error {
 	out, err := tg.DeploySystemInstanceWithContext(ctx, &iotthingsgraph.DeploySystemInstanceInput{Id: id})
 	if err != nil {
 		return r.outcome(name, d.Expect, fmt.Errorf("DeploySystemInstance %s: %w", awsv1.StringValue(id), err))
+	}
+	if d.Target == "CLOUD" {
+		st, err := r.settle(ctx, awsv1.StringValue(id), "BOOTSTRAP", "DEPLOY_IN_PROGRESS")
+		if err != nil {
+			return err
+		}
+		r.statuses[awsv1.StringValue(id)] = st
+		if st != "DEPLOYED_IN_TARGET" {
+			return r.outcome(name, d.Expect, fmt.Errorf("CLOUD deployment of %s: %s", awsv1.StringValue(id), st))
+		}
+		r.cloudIDs = append(r.cloudIDs, awsv1.StringValue(id))
+		for _, b := range bindings(text) {
+			r.groupOf[b] = cloudGroup
+		}
+		return r.outcome(name, d.Expect, nil)
 	}
 	ggID := awsv1.StringValue(out.GreengrassDeploymentId)
 	r.deployIDs[awsv1.StringValue(id)] = ggID
@@ -367,6 +404,73 @@ func (r *runner) deploy(ctx context.Context, d DeploymentSpec) error {
 		r.groupOf[b] = d.GreengrassGroup
 	}
 	return r.outcome(name, d.Expect, nil)
+}
+
+// cloudGroup stands for "AWS IoT Core" where groupOf names a thing's core.
+const cloudGroup = "\x00cloud"
+
+// settle polls GetSystemInstance while the status is one of passing, and
+// returns the status it settles on (within 20 seconds).
+func (r *runner) settle(ctx context.Context, id string, passing ...string) (string, error) {
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		got, err := r.root.tg.GetSystemInstanceWithContext(ctx, &iotthingsgraph.GetSystemInstanceInput{Id: aws.String(id)})
+		if err != nil {
+			return "", fmt.Errorf("GetSystemInstance %s: %w", id, err)
+		}
+		st := awsv1.StringValue(got.Description.Summary.Status)
+		if !slices.Contains(passing, st) {
+			return st, nil
+		}
+		if time.Now().After(deadline) {
+			return "", fmt.Errorf("system instance %s still %s after 20s", id, st)
+		}
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// broker returns the MQTT address and the TLS trust roots for a thing's
+// device: its group's core, or AWS IoT Core for CLOUD deployments.
+func (r *runner) broker(ctx context.Context, thing string) (addr string, cfg *tls.Config, err error) {
+	group, ok := r.groupOf[thing]
+	if !ok {
+		return "", nil, fmt.Errorf("thing %s is not bound in any deployed flow configuration, so no broker serves it", thing)
+	}
+	if group == cloudGroup {
+		pair, ok := r.certs[thing]
+		if !ok {
+			return "", nil, fmt.Errorf("thing %s has no certificate", thing)
+		}
+		return r.h.IoTData.Addr(), &tls.Config{RootCAs: r.h.IoTDataRoots(), Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}, nil
+	}
+	cfg, err = r.deviceTLS(ctx, thing, group)
+	if err != nil {
+		return "", nil, err
+	}
+	return r.h.Core(group).MQTTAddr(), cfg, nil
+}
+
+// runtimes returns every Things Graph runtime of the run: the cores'
+// and the cloud's.
+func (r *runner) runtimes() []*flow.Runtime {
+	var out []*flow.Runtime
+	for _, g := range r.f.Setup.GreengrassGroups {
+		if c := r.h.Core(g); c != nil {
+			if rt := c.Runtime(); rt != nil {
+				out = append(out, rt)
+			}
+		}
+	}
+	for _, id := range r.cloudIDs {
+		if rt := r.h.CloudRuntime(id); rt != nil {
+			out = append(out, rt)
+		}
+	}
+	return out
 }
 
 // bindings lists the thing names a deployment document binds, read through
@@ -389,11 +493,10 @@ func bindings(text string) []string {
 
 func (r *runner) startDevices(ctx context.Context) error {
 	for _, spec := range r.f.Devices {
-		group, ok := r.groupOf[spec.Thing]
-		if !ok {
-			return fmt.Errorf("thing %s is not bound in any deployed flow configuration, so no core serves it", spec.Thing)
+		addr, tlsCfg, err := r.broker(ctx, spec.Thing)
+		if err != nil {
+			return err
 		}
-		c := r.h.Core(group)
 		devID, ok := r.h.ThingsGraph.AssociatedDevice(spec.Thing)
 		if !ok {
 			return fmt.Errorf("thing %s has no associated device", spec.Thing)
@@ -402,11 +505,7 @@ func (r *runner) startDevices(ctx context.Context) error {
 		if !ok {
 			return fmt.Errorf("device definition %s not found", devID)
 		}
-		tlsCfg, err := r.deviceTLS(ctx, spec.Thing, group)
-		if err != nil {
-			return err
-		}
-		opts := device.Options{ThingName: spec.Thing, Broker: c.MQTTAddr(), TLS: tlsCfg}
+		opts := device.Options{ThingName: spec.Thing, Broker: addr, TLS: tlsCfg}
 		for _, ev := range def.Events {
 			topic, err := flow.ExpandTopic(ev.Topic, spec.Thing, r.h.Region(), r.h.AccountID())
 			if err != nil {
@@ -467,9 +566,15 @@ func (r *runner) step(ctx context.Context, s Step) error {
 		if d == nil {
 			return fmt.Errorf("publish: thing %s has no running device (list it under devices)", s.Publish.Thing)
 		}
+		name := fmt.Sprintf("publish %s on %s", s.Publish.Thing, s.Publish.Topic)
 		for i := 1; i <= max(1, s.Publish.Count); i++ {
 			b, _ := json.Marshal(expand(s.Publish.Payload, i, s.Publish.Thing))
-			if err := d.Publish(ctx, s.Publish.Topic, b); err != nil {
+			err := d.Publish(ctx, s.Publish.Topic, b)
+			if s.Publish.Expect == "refused" {
+				r.check(name, err != nil, "refused=%v (%v)", err != nil, err)
+				break
+			}
+			if err != nil {
 				return err
 			}
 		}
@@ -499,11 +604,9 @@ func (r *runner) step(ctx context.Context, s Step) error {
 		}
 		wctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
-		for _, group := range r.f.Setup.GreengrassGroups {
-			rt := r.h.Core(group).Runtime()
-			if rt == nil {
-				continue
-			}
+		// Counted per runtime: each must reach the counts (the scenarios
+		// run one flow configuration per runtime).
+		for _, rt := range r.runtimes() {
 			err := rt.WaitExecutions(wctx, func(ex []flow.Execution) bool {
 				return countStatus(ex, flow.StatusSucceeded) >= w.Succeeded && countStatus(ex, flow.StatusFailed) >= w.Failed
 			})
@@ -562,6 +665,8 @@ func (r *runner) arn(s string) string {
 	switch {
 	case strings.HasPrefix(s, "thing/"):
 		return fmt.Sprintf("arn:aws:iot:%s:%s:%s", r.h.Region(), r.h.AccountID(), s)
+	case strings.HasPrefix(s, "role/"):
+		return "arn:aws:iam::" + r.h.AccountID() + ":" + s
 	case strings.HasPrefix(s, "function/"):
 		return fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s:1", r.h.Region(), r.h.AccountID(), strings.TrimPrefix(s, "function/"))
 	}
@@ -573,7 +678,11 @@ func (r *runner) expect(ctx context.Context) {
 	if e.Deploy != nil {
 		for _, id := range sortedKeys(r.statuses) {
 			st := r.statuses[id]
-			r.check("deploy "+id, st == e.Deploy.Status, "status %s, want %s (greengrass deployment %s)", st, e.Deploy.Status, r.deployIDs[id])
+			detail := ""
+			if g := r.deployIDs[id]; g != "" {
+				detail = " (greengrass deployment " + g + ")"
+			}
+			r.check("deploy "+id, st == e.Deploy.Status, "status %s, want %s%s", st, e.Deploy.Status, detail)
 		}
 	}
 	if s := e.Subscriptions; s != nil {
@@ -632,12 +741,27 @@ func (r *runner) expect(ctx context.Context) {
 			r.check(name, got > 0, "%d denials, want at least 1 (denied actions: %v)", got, seen)
 		}
 	}
+	for _, d := range e.IoTDenials {
+		got := 0
+		var seen []string
+		for _, dn := range r.h.IoTData.Denials() {
+			seen = append(seen, dn.ClientID+" "+dn.Action+" "+dn.Resource)
+			if (d.ClientID == "" || dn.ClientID == d.ClientID) && (d.Action == "" || strings.EqualFold(dn.Action, d.Action)) &&
+				(d.Resource == "" || strings.Contains(dn.Resource, d.Resource)) {
+				got++
+			}
+		}
+		name := fmt.Sprintf("iot denied %s %s %s", d.ClientID, d.Action, d.Resource)
+		if d.Count != nil {
+			r.check(name, got == *d.Count, "%d denials, want %d (data-plane denials: %v)", got, *d.Count, seen)
+		} else {
+			r.check(name, got > 0, "%d denials, want at least 1 (data-plane denials: %v)", got, seen)
+		}
+	}
 	if x := e.Executions; x != nil {
 		var all []flow.Execution
-		for _, g := range r.f.Setup.GreengrassGroups {
-			if rt := r.h.Core(g).Runtime(); rt != nil {
-				all = append(all, rt.Executions()...)
-			}
+		for _, rt := range r.runtimes() {
+			all = append(all, rt.Executions()...)
 		}
 		if x.Succeeded != nil {
 			got := countStatus(all, flow.StatusSucceeded)
@@ -801,7 +925,6 @@ func (r *runner) connectStep(ctx context.Context, c *ConnectStep) error {
 	if !ok {
 		return fmt.Errorf("connect: thing %s is not bound in any deployed flow configuration", c.Thing)
 	}
-	core := r.h.Core(group)
 	certOf := c.Certificate
 	if certOf == "" {
 		certOf = c.Thing
@@ -810,13 +933,25 @@ func (r *runner) connectStep(ctx context.Context, c *ConnectStep) error {
 	if clientID == "" {
 		clientID = c.Thing
 	}
-	opts := device.Options{ThingName: clientID, Broker: core.MQTTAddr(), Timeout: 2 * time.Second}
-	if !c.Plaintext {
-		cfg, err := r.deviceTLS(ctx, certOf, group)
+	opts := device.Options{ThingName: clientID, Timeout: 2 * time.Second}
+	if group == cloudGroup {
+		if c.Plaintext {
+			return errors.New("connect: AWS IoT Core serves MQTT over mutual TLS only; plaintext applies to Greengrass cores")
+		}
+		addr, cfg, err := r.broker(ctx, certOf)
 		if err != nil {
 			return err
 		}
-		opts.TLS = cfg
+		opts.Broker, opts.TLS = addr, cfg
+	} else {
+		opts.Broker = r.h.Core(group).MQTTAddr()
+		if !c.Plaintext {
+			cfg, err := r.deviceTLS(ctx, certOf, group)
+			if err != nil {
+				return err
+			}
+			opts.TLS = cfg
+		}
 	}
 	d, err := device.Connect(ctx, opts)
 	if d != nil {

@@ -122,8 +122,16 @@
 //     PENDING_DELETE until the next GetSystemInstance,
 //     SearchSystemInstances or CreateSystemInstance of its id, which
 //     find it gone (its tags and executions with it).
-//   - CLOUD target: CreateSystemInstance is accepted; DeploySystemInstance
-//     answers InvalidRequestException (not implemented yet).
+//   - CLOUD target [INF spec §4.4]: DeploySystemInstance prepares AWS IoT
+//     as the caller (deploy.DeployCloud: thing group, topic rules) and hands
+//     the flow configuration to Options.Cloud, the cloud runtime, which
+//     acts as flowActionsRoleArn. The first deploy of a configuration is
+//     BOOTSTRAP; GetSystemInstance then moves it one transition per call
+//     (DEPLOY_IN_PROGRESS, DEPLOYED_IN_TARGET), and UNDEPLOY_IN_PROGRESS
+//     to DELETED_IN_TARGET. The encoded configuration is kept with the
+//     instance, so a restarted service starts its runtime again
+//     (StartCloudRuntimes). An in-progress CLOUD deploy found after a
+//     restart without its configuration is FAILED.
 //   - Executions: ReportFlowExecutions upserts by flowExecutionId, appends
 //     messages deduplicated by messageId in timestamp order. At most
 //     MaxExecutionsPerInstance executions per instance and

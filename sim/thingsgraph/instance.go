@@ -53,6 +53,10 @@ type instance struct {
 	systemID           string
 	systemFlowsByRoles map[string]string
 	nsName             string // the account namespace the definition was parsed for
+	// cloudArtifact is the encoded flow configuration of a CLOUD
+	// deployment the cloud runtime runs; nil when none is deployed.
+	cloudArtifact []byte
+	cloudGroup    string // the CLOUD deployment's thing group
 	// busy is set while a DeploySystemInstance or UndeploySystemInstance
 	// call is between its two commits (calling Greengrass). It is not
 	// stored: an in-progress instance that is not busy after a restart
@@ -324,10 +328,6 @@ func (s *Service) DeploySystemInstance(ctx context.Context, body []byte) (any, e
 		s.mu.Unlock()
 		return nil, inUse("system instance %s is %s; wait until it settles", id, st)
 	}
-	if inst.target != "GREENGRASS" {
-		s.mu.Unlock()
-		return nil, invalidRequest("CLOUD deployment is not implemented by this tgsim version yet; deploy to GREENGRASS")
-	}
 	// A deprecated or deleted system or flow cannot be deployed
 	// [DOC ug:iot-tg-lifecycle]; the instance's status does not change.
 	art, err := s.artifactLocked(ctx, inst)
@@ -343,6 +343,9 @@ func (s *Service) DeploySystemInstance(ctx context.Context, body []byte) (any, e
 	}
 	inst.busy = true
 	s.mu.Unlock()
+	if inst.target == "CLOUD" {
+		return s.deployCloud(ctx, inst, art)
+	}
 	// The deploy runs with the caller's identity, so a missing S3, IoT or
 	// Greengrass permission fails it with that action named [DOC
 	// ug:iot-tg-security-gg].
@@ -414,6 +417,15 @@ func (s *Service) UndeploySystemInstance(ctx context.Context, body []byte) (any,
 		return nil, inUse("system instance %s is %s; wait until it settles", id, st)
 	}
 	s.setStatusLocked(inst, statusUndeployInProgress)
+	if inst.target == "CLOUD" {
+		if err := s.commitLocked(&change{instances: []string{tdm.Key(inst.id)}}); err != nil {
+			s.mu.Unlock()
+			return nil, err
+		}
+		inst.busy = true
+		s.mu.Unlock()
+		return s.undeployCloud(ctx, inst)
+	}
 	req := deploy.UndeployRequest{DeploymentID: inst.id, GroupName: inst.groupName, Artifact: inst.artifactURL}
 	if err := s.commitLocked(&change{instances: []string{tdm.Key(inst.id)}}); err != nil {
 		s.mu.Unlock()
@@ -596,7 +608,11 @@ func referencedURNs(d *tdm.Definition) []string {
 func (s *Service) refresh(ctx context.Context, inst *instance) error {
 	s.mu.RLock()
 	groupID, depID, status, busy := inst.ggGroupID, inst.ggDeploymentID, inst.status, inst.busy
+	cloud := inst.target == "CLOUD"
 	s.mu.RUnlock()
+	if cloud {
+		return s.refreshCloud(inst)
+	}
 	switch status {
 	case statusBootstrap, statusDeployInProgress, statusUndeployInProgress:
 	default:

@@ -47,6 +47,9 @@ type Options struct {
 	// DataFile, when set, is a bbolt file that holds the service's state
 	// across restarts (see store.go); New loads it and Close releases it.
 	DataFile string
+	// Cloud runs CLOUD flow configurations. Nil makes their deployment
+	// fail with a message saying so.
+	Cloud CloudRuntime
 }
 
 // Service is the Things Graph API as an http.Handler.

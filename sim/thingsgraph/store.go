@@ -117,6 +117,10 @@ type storedInstance struct {
 	Things                                      map[string]string
 	SystemID                                    string
 	SystemFlowsByRoles                          map[string]string
+	// CloudArtifact is a CLOUD deployment's encoded flow configuration,
+	// kept so a restarted tgsim starts its cloud runtime again.
+	CloudArtifact  []byte `json:",omitempty"`
+	CloudGroupName string `json:",omitempty"`
 }
 
 type storedMessage struct {
@@ -299,7 +303,8 @@ func instanceRec(in *instance) storedInstance {
 		Bucket: in.bucket, FlowRoleArn: in.flowRoleArn, Metrics: in.metrics, Tags: in.tags, Status: in.status,
 		Created: in.created, Updated: in.updated, NsVersion: in.nsVersion, Deps: in.deps, GGGroupID: in.ggGroupID,
 		GGGroupVersionID: in.ggGroupVersionID, GGDeploymentID: in.ggDeploymentID, ArtifactURL: in.artifactURL,
-		LastError: in.lastError, Things: in.things, SystemID: in.systemID, SystemFlowsByRoles: in.systemFlowsByRoles}
+		LastError: in.lastError, Things: in.things, SystemID: in.systemID, SystemFlowsByRoles: in.systemFlowsByRoles,
+		CloudArtifact: in.cloudArtifact, CloudGroupName: in.cloudGroup}
 }
 
 func executionRec(x *execution) storedExecution {
@@ -665,5 +670,5 @@ func instanceFromRec(rec storedInstance) (*instance, error) {
 		tags: rec.Tags, status: rec.Status, created: rec.Created, updated: rec.Updated, nsVersion: rec.NsVersion, deps: rec.Deps,
 		ggGroupID: rec.GGGroupID, ggGroupVersionID: rec.GGGroupVersionID, ggDeploymentID: rec.GGDeploymentID,
 		artifactURL: rec.ArtifactURL, lastError: rec.LastError, things: rec.Things, systemID: rec.SystemID,
-		systemFlowsByRoles: rec.SystemFlowsByRoles}, nil
+		systemFlowsByRoles: rec.SystemFlowsByRoles, cloudArtifact: rec.CloudArtifact, cloudGroup: rec.CloudGroupName}, nil
 }
