@@ -145,6 +145,9 @@ func (d *Deployer) DeployCloud(ctx context.Context, art *flow.Artifact) (*CloudR
 	default:
 		return nil, call("iot:DescribeThingGroup", err)
 	}
+	if err := d.markThings(ctx, things, id, true); err != nil {
+		return nil, err
+	}
 	for _, thing := range things {
 		if _, err := d.iot.AddThingToThingGroup(ctx, &iot.AddThingToThingGroupInput{
 			ThingGroupName: aws.String(res.ThingGroupName), ThingName: aws.String(thing),
@@ -255,6 +258,9 @@ func (d *Deployer) UndeployCloud(ctx context.Context, deploymentID string) (*Clo
 			return nil, call("iot:RemoveThingFromThingGroup", err)
 		}
 		res.ThingsRemoved = append(res.ThingsRemoved, th)
+	}
+	if err := d.markThings(ctx, things, deploymentID, false); err != nil {
+		return nil, err
 	}
 	if exists {
 		// AWS: DeleteThingGroup succeeds for a group that does not exist.

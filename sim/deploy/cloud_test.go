@@ -93,6 +93,17 @@ func TestCloudDeployAndUndeploy(t *testing.T) {
 	if want := []string{"Room215Camera/capture/finished", "Room215Motion/motion"}; !slices.Equal(topics, want) {
 		t.Errorf("rule topics = %v, want %v", topics, want)
 	}
+	attr := func(thing string) string {
+		t.Helper()
+		out, err := d.iot.DescribeThing(ctx, &iot.DescribeThingInput{ThingName: aws.String(thing)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.Attributes[FlowConfigurationsAttribute]
+	}
+	if got := attr("Room215Motion"); got != "Room215" {
+		t.Errorf("thing attribute %s = %q, want Room215", FlowConfigurationsAttribute, got)
+	}
 	members, err := d.iot.ListThingsInThingGroup(ctx, &iot.ListThingsInThingGroupInput{ThingGroupName: aws.String(res.ThingGroupName)})
 	if err != nil {
 		t.Fatal(err)
@@ -137,6 +148,9 @@ func TestCloudDeployAndUndeploy(t *testing.T) {
 	}
 	if len(un.ThingsRemoved) != 3 || !un.GroupDeleted || len(un.RulesDeleted) != 2 {
 		t.Errorf("undeploy = %+v", un)
+	}
+	if got := attr("Room215Motion"); got != "" {
+		t.Errorf("thing attribute after undeploy = %q, want it gone", got)
 	}
 	if _, err := d.iot.DescribeThingGroup(ctx, &iot.DescribeThingGroupInput{ThingGroupName: aws.String(res.ThingGroupName)}); !isNotFound(err) {
 		t.Errorf("thing group after undeploy: err = %v, want ResourceNotFound", err)

@@ -1,9 +1,12 @@
-// Package deploy is Things Graph's deploy path for the GREENGRASS target,
-// written against the official aws-sdk-go-v2 clients: it stores the flow
-// configuration artifact in S3 (server-side encrypted), merges the Things
-// Graph runtime function, the bound devices and one subscription per device
-// topic into the group's definitions, creates a group version and deploys
-// it. Calls and their order follow spec §4.3; every call is made with the
+// Package deploy is Things Graph's deploy path, written against the
+// official aws-sdk-go-v2 clients. For the GREENGRASS target it stores the
+// flow configuration artifact in S3 (server-side encrypted), merges the
+// Things Graph runtime function (with its storage volume resource), the
+// bound devices, one subscription per device topic and, for Modbus
+// devices, the Modbus-RTU Protocol Adapter connector into the group's
+// definitions, creates a group version and deploys it. For the CLOUD
+// target (cloud.go) it makes a thing group and topic rules. Both record
+// the binding in each thing's FlowConfigurationsAttribute (attribute.go). Calls and their order follow spec §4.3; every call is made with the
 // credentials the Deployer was given, so a missing permission fails the
 // deploy with the failing action named.
 //
@@ -180,6 +183,15 @@ func (d *Deployer) Deploy(ctx context.Context, req Request) (*Result, error) {
 
 	functions, first := mergeRuntime(ex.functions, fnArn, artifactURL)
 	devices := mergeDevices(ex.devices, prefix, things)
+	resources, resChanged := mergeStorage(ex.resources)
+	connectors, connChanged := ex.connectors, false
+	if modbus := modbusThings(plan); len(modbus) > 0 {
+		var adapterArn string
+		if connectors, adapterArn, connChanged, err = mergeModbusAdapter(ex.connectors, resources, region, modbus); err != nil {
+			return nil, fmt.Errorf("flow configuration %s: %w", m.DeploymentID, err)
+		}
+		topics = append(topics, modbusTopics(adapterArn)...)
+	}
 	subs := mergeSubscriptions(ex.subscriptions, prefix, fnArn, things, topics)
 
 	// 7. Store the artifact (SSE-S3).
@@ -195,6 +207,10 @@ func (d *Deployer) Deploy(ctx context.Context, req Request) (*Result, error) {
 		return nil, call("s3:PutObject", err)
 	}
 
+	if err := d.markThings(ctx, sortedKeys(things), m.DeploymentID, true); err != nil {
+		return nil, err
+	}
+
 	// 5. Write the merged definitions.
 	devArn, err := d.writeDevices(ctx, current.DeviceDefinitionVersionArn, devices)
 	if err != nil {
@@ -208,8 +224,20 @@ func (d *Deployer) Deploy(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	next := *current
+	next.DeviceDefinitionVersionArn, next.FunctionDefinitionVersionArn, next.SubscriptionDefinitionVersionArn = devArn, fnDefArn, subArn
+	if resChanged {
+		if next.ResourceDefinitionVersionArn, err = d.writeResources(ctx, current.ResourceDefinitionVersionArn, resources); err != nil {
+			return nil, err
+		}
+	}
+	if connChanged {
+		if next.ConnectorDefinitionVersionArn, err = d.writeConnectors(ctx, current.ConnectorDefinitionVersionArn, connectors); err != nil {
+			return nil, err
+		}
+	}
 	// 6 and 8. New group version (ours plus everything else copied), deployed.
-	versionID, deploymentID, err := d.deployVersion(ctx, group.Id, current, devArn, fnDefArn, subArn)
+	versionID, deploymentID, err := d.deployVersion(ctx, group.Id, &next)
 	if err != nil {
 		return nil, err
 	}
@@ -226,19 +254,18 @@ func (d *Deployer) Deploy(ctx context.Context, req Request) (*Result, error) {
 	}, nil
 }
 
-// deployVersion creates a group version from the current one with the
-// device, function and subscription definition versions replaced, and
-// deploys it.
-func (d *Deployer) deployVersion(ctx context.Context, groupID *string, current *ggtypes.GroupVersion, devArn, fnArn, subArn *string) (versionID, deploymentID string, err error) {
+// deployVersion creates a group version with the given definition
+// versions (Things Graph's, and everything else copied) and deploys it.
+func (d *Deployer) deployVersion(ctx context.Context, groupID *string, v *ggtypes.GroupVersion) (versionID, deploymentID string, err error) {
 	gv, err := d.gg.CreateGroupVersion(ctx, &greengrass.CreateGroupVersionInput{
 		GroupId:                          groupID,
-		CoreDefinitionVersionArn:         current.CoreDefinitionVersionArn,
-		ConnectorDefinitionVersionArn:    current.ConnectorDefinitionVersionArn,
-		LoggerDefinitionVersionArn:       current.LoggerDefinitionVersionArn,
-		ResourceDefinitionVersionArn:     current.ResourceDefinitionVersionArn,
-		DeviceDefinitionVersionArn:       devArn,
-		FunctionDefinitionVersionArn:     fnArn,
-		SubscriptionDefinitionVersionArn: subArn,
+		CoreDefinitionVersionArn:         v.CoreDefinitionVersionArn,
+		ConnectorDefinitionVersionArn:    v.ConnectorDefinitionVersionArn,
+		LoggerDefinitionVersionArn:       v.LoggerDefinitionVersionArn,
+		ResourceDefinitionVersionArn:     v.ResourceDefinitionVersionArn,
+		DeviceDefinitionVersionArn:       v.DeviceDefinitionVersionArn,
+		FunctionDefinitionVersionArn:     v.FunctionDefinitionVersionArn,
+		SubscriptionDefinitionVersionArn: v.SubscriptionDefinitionVersionArn,
 	})
 	if err != nil {
 		return "", "", call("greengrass:CreateGroupVersion", err)
@@ -321,6 +348,8 @@ type existing struct {
 	devices       []ggtypes.Device
 	functions     []ggtypes.Function
 	subscriptions []ggtypes.Subscription
+	resources     []ggtypes.Resource
+	connectors    []ggtypes.Connector
 }
 
 func (d *Deployer) readExisting(ctx context.Context, gv *ggtypes.GroupVersion) (*existing, error) {
@@ -364,6 +393,32 @@ func (d *Deployer) readExisting(ctx context.Context, gv *ggtypes.GroupVersion) (
 			ex.subscriptions = out.Definition.Subscriptions
 		}
 	}
+	if arn := aws.ToString(gv.ResourceDefinitionVersionArn); arn != "" {
+		id, vid, err := versionIDs(arn, "resources")
+		if err != nil {
+			return nil, err
+		}
+		out, err := d.gg.GetResourceDefinitionVersion(ctx, &greengrass.GetResourceDefinitionVersionInput{ResourceDefinitionId: &id, ResourceDefinitionVersionId: &vid})
+		if err != nil {
+			return nil, call("greengrass:GetResourceDefinitionVersion", err)
+		}
+		if out.Definition != nil {
+			ex.resources = out.Definition.Resources
+		}
+	}
+	if arn := aws.ToString(gv.ConnectorDefinitionVersionArn); arn != "" {
+		id, vid, err := versionIDs(arn, "connectors")
+		if err != nil {
+			return nil, err
+		}
+		out, err := d.gg.GetConnectorDefinitionVersion(ctx, &greengrass.GetConnectorDefinitionVersionInput{ConnectorDefinitionId: &id, ConnectorDefinitionVersionId: &vid})
+		if err != nil {
+			return nil, call("greengrass:GetConnectorDefinitionVersion", err)
+		}
+		if out.Definition != nil {
+			ex.connectors = out.Definition.Connectors
+		}
+	}
 	return ex, nil
 }
 
@@ -405,7 +460,12 @@ func runtimeFunction(fnArn string, vars map[string]string) ggtypes.Function {
 			EncodingType: ggtypes.EncodingTypeJson,
 			MemorySize:   aws.Int32(262144),
 			Timeout:      aws.Int32(300),
-			Environment:  &ggtypes.FunctionConfigurationEnvironment{Variables: vars},
+			Environment: &ggtypes.FunctionConfigurationEnvironment{
+				Variables: vars,
+				// The runtime keeps ThingsGraph.db and its engine state in
+				// /thingsgraph [DOC ug:iot-tg-greengrass].
+				ResourceAccessPolicies: []ggtypes.ResourceAccessPolicy{{ResourceId: aws.String(StorageResourceID), Permission: ggtypes.PermissionRw}},
+			},
 		},
 	}
 }
@@ -443,7 +503,12 @@ func mergeSubscriptions(subs []ggtypes.Subscription, prefix, fnArn string, thing
 		}
 	}
 	for i, t := range topics {
+		// The peer is a bound thing, or a connector named by its ARN
+		// (modbusTopics).
 		thingArn := things[t.Thing].arn
+		if thingArn == "" {
+			thingArn = t.Thing
+		}
 		src, dst := thingArn, fnArn
 		if t.Direction == flow.FromRuntime {
 			src, dst = fnArn, thingArn

@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -211,5 +212,80 @@ func TestRemoveByPrefix(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"mine", "tg-y-1"}, ids); diff != "" || n != 2 {
 		t.Errorf("removeByPrefix = %v (removed %d), want [mine tg-y-1] (removed 2); diff:\n%s", ids, n, diff)
+	}
+}
+
+func serialPort(id, path string) ggtypes.Resource {
+	return ggtypes.Resource{Id: aws.String(id), Name: aws.String(id), ResourceDataContainer: &ggtypes.ResourceDataContainer{
+		LocalDeviceResourceData: &ggtypes.LocalDeviceResourceData{SourcePath: aws.String(path)}}}
+}
+
+func TestMergeModbusAdapter(t *testing.T) {
+	v1 := ModbusAdapterARN("us-east-1")
+	v3 := "arn:aws:greengrass:us-east-1::/connectors/ModbusRTUProtocolAdapter/versions/3"
+	other := ggtypes.Connector{Id: aws.String("twilio"), ConnectorArn: aws.String("arn:aws:greengrass:us-east-1::/connectors/TwilioNotifications/versions/4")}
+	tests := []struct {
+		name        string
+		conns       []ggtypes.Connector
+		res         []ggtypes.Resource
+		wantChanged bool
+		wantParams  map[string]string
+		wantErr     string
+	}{
+		{name: "group has v1: kept as is", conns: []ggtypes.Connector{other, {Id: aws.String("mine"), ConnectorArn: aws.String(v1)}}},
+		{name: "group has v3: refused", conns: []ggtypes.Connector{{Id: aws.String("mine"), ConnectorArn: aws.String(v3)}},
+			wantErr: "need version 1 of the Modbus-RTU Protocol Adapter connector, and connector mine of the group is " + v3},
+		{name: "added with the one serial port", conns: []ggtypes.Connector{other},
+			res:         []ggtypes.Resource{storageResource(), serialPort("serial", "/dev/ttyS0"), serialPort("gpio", "/sys/class/gpio")},
+			wantChanged: true, wantParams: map[string]string{"ModbusSerialPort-ResourceId": "serial", "ModbusSerialPort": "/dev/ttyS0"}},
+		{name: "no serial port", res: []ggtypes.Resource{storageResource()}, wantErr: "the group has neither: add the serial port"},
+		{name: "two serial ports", res: []ggtypes.Resource{serialPort("a", "/dev/ttyS0"), serialPort("b", "/dev/ttyUSB0")},
+			wantErr: "several serial port resources (a (/dev/ttyS0), b (/dev/ttyUSB0))"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, arn, changed, err := mergeModbusAdapter(tt.conns, tt.res, "us-east-1", []string{"Pump1"})
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), "Pump1") {
+					t.Fatalf("err = %v, want it to name Pump1 and say %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || arn != v1 || changed != tt.wantChanged {
+				t.Fatalf("= %s, changed %v, %v; want %s, changed %v", arn, changed, err, v1, tt.wantChanged)
+			}
+			if !changed {
+				if len(out) != len(tt.conns) {
+					t.Errorf("unchanged merge returned %d connectors, had %d", len(out), len(tt.conns))
+				}
+				return
+			}
+			last := out[len(out)-1]
+			if len(out) != len(tt.conns)+1 || aws.ToString(last.Id) != ModbusAdapterConnectorID || aws.ToString(last.ConnectorArn) != v1 {
+				t.Fatalf("connectors = %+v", out)
+			}
+			if diff := cmp.Diff(tt.wantParams, last.Parameters); diff != "" {
+				t.Errorf("parameters (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestMergeStorage(t *testing.T) {
+	serial := serialPort("serial", "/dev/ttyS0")
+	if out, changed := mergeStorage(nil); !changed || len(out) != 1 || aws.ToString(out[0].Id) != StorageResourceID {
+		t.Errorf("empty group: %v, %v", out, changed)
+	}
+	if out, changed := mergeStorage([]ggtypes.Resource{serial}); !changed || len(out) != 2 {
+		t.Errorf("serial only: %d resources, changed %v; want 2, true", len(out), changed)
+	}
+	if _, changed := mergeStorage([]ggtypes.Resource{serial, storageResource()}); changed {
+		t.Error("a group with the storage resource as written changed")
+	}
+	moved := storageResource()
+	moved.ResourceDataContainer.LocalVolumeResourceData.SourcePath = aws.String("/elsewhere")
+	if out, changed := mergeStorage([]ggtypes.Resource{moved, serial}); !changed || len(out) != 2 ||
+		aws.ToString(out[1].ResourceDataContainer.LocalVolumeResourceData.SourcePath) != "/greengrass/thingsgraph" {
+		t.Errorf("a moved storage resource was not restored: %+v, %v", out, changed)
 	}
 }

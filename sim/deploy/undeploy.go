@@ -20,6 +20,10 @@ type UndeployRequest struct {
 	// Artifact is the s3://bucket/key Deploy listed in the runtime
 	// function's TG_ARTIFACTS; "" when the configuration never got that far.
 	Artifact string
+	// Things are the things the configuration binds, whose
+	// FlowConfigurationsAttribute loses its name. Things met in the
+	// configuration's subscriptions are added to them.
+	Things []string
 }
 
 // UndeployResult is what an undeploy changed. DeploymentID is empty when the
@@ -66,6 +70,17 @@ func (d *Deployer) Undeploy(ctx context.Context, req UndeployRequest) (*Undeploy
 		return nil, err
 	}
 	prefix := "tg-" + shortHash(req.DeploymentID) + "-"
+	unbound := append([]string(nil), req.Things...)
+	for _, s := range ex.subscriptions {
+		if strings.HasPrefix(aws.ToString(s.Id), prefix) {
+			for _, a := range []string{aws.ToString(s.Source), aws.ToString(s.Target)} {
+				if name, ok := thingNameOf(a); ok && !containsStr(unbound, name) {
+					unbound = append(unbound, name)
+				}
+			}
+		}
+	}
+	sort.Strings(unbound)
 	subs, nSubs := removeByPrefix(ex.subscriptions, prefix, func(s ggtypes.Subscription) string { return aws.ToString(s.Id) })
 	// A thing bound in several configurations has one device entry, made by
 	// the first (mergeDevices adds a thing once): keep it while another
@@ -83,28 +98,52 @@ func (d *Deployer) Undeploy(ctx context.Context, req UndeployRequest) (*Undeploy
 		return aws.ToString(d.Id)
 	})
 	fns, fnChanged, runtimeRemoved := removeArtifact(ex.functions, req.Artifact)
-	if nSubs == 0 && nDevs == 0 && !fnChanged {
+	// What Things Graph added for its runtime and for Modbus goes with the
+	// runtime, or with the last configuration that talks to the adapter.
+	var resources []ggtypes.Resource
+	var connectors []ggtypes.Connector
+	nRes, nConn := 0, 0
+	if runtimeRemoved {
+		resources, nRes = removeByPrefix(ex.resources, StorageResourceID, func(r ggtypes.Resource) string { return aws.ToString(r.Id) })
+	}
+	if runtimeRemoved || !usesModbusAdapter(subs) {
+		connectors, nConn = removeByPrefix(ex.connectors, ModbusAdapterConnectorID, func(c ggtypes.Connector) string { return aws.ToString(c.Id) })
+	}
+	if nSubs == 0 && nDevs == 0 && !fnChanged && nRes == 0 && nConn == 0 {
 		return res, nil
 	}
 	res.RemovedSubscriptions, res.RemovedDevices, res.RuntimeRemoved = nSubs, nDevs, runtimeRemoved
+	if err := d.markThings(ctx, unbound, req.DeploymentID, false); err != nil {
+		return nil, err
+	}
 
-	devArn, fnArn, subArn := current.DeviceDefinitionVersionArn, current.FunctionDefinitionVersionArn, current.SubscriptionDefinitionVersionArn
+	next := *current
 	if nDevs > 0 {
-		if devArn, err = d.writeDevices(ctx, devArn, devs); err != nil {
+		if next.DeviceDefinitionVersionArn, err = d.writeDevices(ctx, current.DeviceDefinitionVersionArn, devs); err != nil {
 			return nil, err
 		}
 	}
 	if fnChanged {
-		if fnArn, err = d.writeFunctions(ctx, fnArn, fns); err != nil {
+		if next.FunctionDefinitionVersionArn, err = d.writeFunctions(ctx, current.FunctionDefinitionVersionArn, fns); err != nil {
 			return nil, err
 		}
 	}
 	if nSubs > 0 {
-		if subArn, err = d.writeSubscriptions(ctx, subArn, subs); err != nil {
+		if next.SubscriptionDefinitionVersionArn, err = d.writeSubscriptions(ctx, current.SubscriptionDefinitionVersionArn, subs); err != nil {
 			return nil, err
 		}
 	}
-	if res.GroupVersionID, res.DeploymentID, err = d.deployVersion(ctx, group.Id, current, devArn, fnArn, subArn); err != nil {
+	if nRes > 0 {
+		if next.ResourceDefinitionVersionArn, err = d.writeResources(ctx, current.ResourceDefinitionVersionArn, resources); err != nil {
+			return nil, err
+		}
+	}
+	if nConn > 0 {
+		if next.ConnectorDefinitionVersionArn, err = d.writeConnectors(ctx, current.ConnectorDefinitionVersionArn, connectors); err != nil {
+			return nil, err
+		}
+	}
+	if res.GroupVersionID, res.DeploymentID, err = d.deployVersion(ctx, group.Id, &next); err != nil {
 		return nil, err
 	}
 	d.log.Info("undeployed from greengrass", "deployment", req.DeploymentID, "group", req.GroupName,

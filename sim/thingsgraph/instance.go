@@ -426,7 +426,7 @@ func (s *Service) UndeploySystemInstance(ctx context.Context, body []byte) (any,
 		s.mu.Unlock()
 		return s.undeployCloud(ctx, inst)
 	}
-	req := deploy.UndeployRequest{DeploymentID: inst.id, GroupName: inst.groupName, Artifact: inst.artifactURL}
+	req := deploy.UndeployRequest{DeploymentID: inst.id, GroupName: inst.groupName, Artifact: inst.artifactURL, Things: sortedKeys(inst.things)}
 	if err := s.commitLocked(&change{instances: []string{tdm.Key(inst.id)}}); err != nil {
 		s.mu.Unlock()
 		return nil, err
