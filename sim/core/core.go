@@ -201,6 +201,12 @@ func capabilities() *mqtt.Capabilities {
 	caps.MaximumInflight = 100
 	caps.ReceiveMaximum = 100
 	caps.RetainAvailable = 0
+	// mochi allocates a packet's declared remaining length before reading
+	// it, for the first CONNECT too: without a cap, a few unauthenticated
+	// 5-byte headers claiming 256 MiB each end the process with "fatal
+	// error: out of memory", which no recover contains. 128 KiB payload
+	// (AWS IoT's) plus headroom for topic and properties [INF].
+	caps.MaximumPacketSize = 128*1024 + 64*1024
 	return caps
 }
 
