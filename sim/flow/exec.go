@@ -52,23 +52,33 @@ func (e *Execution) copyLocked() Execution {
 	return c
 }
 
-// record appends a message to an execution.
+// record appends a message to an execution. Messages of steps still
+// running after the execution ended (timed out) are dropped.
 func (r *Runtime) record(ex *Execution, eventType string, payload map[string]any) {
-	b, _ := json.Marshal(payload)
-	now := r.opts.Now()
-	r.mu.Lock()
-	ex.Messages = append(ex.Messages, ExecutionMessage{MessageID: r.opts.NewID(), EventType: eventType, Timestamp: now, Payload: string(b)})
-	ex.UpdatedAt = now
-	r.notifyLocked()
-	snap := r.snapshotForUpdateLocked(ex)
-	r.mu.Unlock()
-	r.update(snap)
+	r.recordStatus(ex, eventType, payload, "")
 }
 
-func (r *Runtime) setStatus(ex *Execution, status string) {
+// finish records the terminal message and sets the status under one lock.
+func (r *Runtime) finish(ex *Execution, eventType string, payload map[string]any, status string) {
+	r.recordStatus(ex, eventType, payload, status)
+}
+
+func (r *Runtime) recordStatus(ex *Execution, eventType string, payload map[string]any, status string) {
+	b, err := json.Marshal(payload)
+	if err != nil {
+		b, _ = json.Marshal(map[string]any{"unencodable": fmt.Sprint(payload)})
+	}
+	now := r.opts.Now()
 	r.mu.Lock()
-	ex.Status = status
-	ex.UpdatedAt = r.opts.Now()
+	if ex.Status != StatusRunning {
+		r.mu.Unlock()
+		return
+	}
+	if status != "" {
+		ex.Status = status
+	}
+	ex.Messages = append(ex.Messages, ExecutionMessage{MessageID: r.opts.NewID(), EventType: eventType, Timestamp: now, Payload: string(b)})
+	ex.UpdatedAt = now
 	r.notifyLocked()
 	snap := r.snapshotForUpdateLocked(ex)
 	r.mu.Unlock()
@@ -136,20 +146,29 @@ func (r *Runtime) startFlow(p *Plan, role string, args []any, trigger string) (s
 	return id, nil
 }
 
+// stepResult is what a finished step tells the scheduler: the events to
+// fire (none when skipped or handled without raiseEvent) or its error.
 type stepResult struct {
-	step    *tdm.Step
-	skipped bool
-	err     error
+	idx    int
+	step   *tdm.Step
+	events []string
+	err    error
 }
 
 // run executes the flow's steps by the step/event model.
 func (r *Runtime) run(p *Plan, f *tdm.Flow, ex *Execution) {
-	ctx := r.ctx
+	ctx, cancel := context.WithCancel(r.ctx)
+	defer cancel()
 	fired := map[string]bool{}
 	started := make([]bool, len(f.Steps))
-	results := make(chan stepResult)
-	running := 0
+	// Buffered so that steps still running after a timeout never block.
+	results := make(chan stepResult, len(f.Steps))
+	running := map[int]bool{}
 	var failure error
+	idle := time.NewTimer(r.opts.ExecutionTimeout)
+	defer idle.Stop()
+	timedOut := false
+loop:
 	for {
 		if failure == nil && ctx.Err() == nil {
 			var ready []string
@@ -160,40 +179,58 @@ func (r *Runtime) run(p *Plan, f *tdm.Flow, ex *Execution) {
 				}
 				started[i] = true
 				ready = append(ready, st.Name)
-				running++
-				go func() { results <- r.runStep(ctx, p, ex, st) }()
+				running[i] = true
+				go func() {
+					res := r.runStep(ctx, p, ex, st)
+					res.idx, res.step = i, st
+					results <- res
+				}()
 			}
 			if len(ready) > 0 {
 				r.record(ex, "SCHEDULE_NEXT_READY_STEPS_TASK", map[string]any{"readySteps": ready})
 			}
 		}
-		if running == 0 {
+		if len(running) == 0 {
 			break
 		}
-		res := <-results
-		running--
-		switch {
-		case res.err != nil:
-			if failure == nil {
-				failure = fmt.Errorf("step %s: %w", res.step.Name, res.err)
+		select {
+		case res := <-results:
+			delete(running, res.idx)
+			idle.Reset(r.opts.ExecutionTimeout)
+			if res.err != nil {
+				if failure == nil {
+					failure = fmt.Errorf("step %s: %w", res.step.Name, res.err)
+				}
+				continue
 			}
-		case !res.skipped:
-			for _, e := range res.step.OutEvents {
+			for _, e := range res.events {
 				fired[e] = true
 			}
+		case <-idle.C:
+			var names []string
+			for i := range f.Steps {
+				if running[i] {
+					names = append(names, f.Steps[i].Name)
+				}
+			}
+			timedOut = true
+			if failure != nil { // an earlier step failed; the others hang
+				cancel()
+				break loop
+			}
+			failure = fmt.Errorf("execution timed out: no step finished within the execution timeout %s (still waiting: %s)", r.opts.ExecutionTimeout, strings.Join(names, ", "))
+			cancel()
+			break loop
 		}
 	}
 	switch {
-	case ctx.Err() != nil:
-		r.record(ex, "EXECUTION_ABORTED", map[string]any{"reason": "runtime stopped"})
-		r.setStatus(ex, StatusAborted)
+	case r.ctx.Err() != nil && !timedOut:
+		r.finish(ex, "EXECUTION_ABORTED", map[string]any{"reason": "runtime stopped"}, StatusAborted)
 	case failure != nil:
-		r.record(ex, "EXECUTION_FAILED", map[string]any{"error": failure.Error()})
-		r.setStatus(ex, StatusFailed)
+		r.finish(ex, "EXECUTION_FAILED", map[string]any{"error": failure.Error()}, StatusFailed)
 		r.log.Warn("flow execution failed", "execution", ex.ID, "error", failure)
 	default:
-		r.record(ex, "EXECUTION_SUCCEEDED", map[string]any{"flowInstanceId": ex.ID})
-		r.setStatus(ex, StatusSucceeded)
+		r.finish(ex, "EXECUTION_SUCCEEDED", map[string]any{"flowInstanceId": ex.ID}, StatusSucceeded)
 	}
 }
 
@@ -206,58 +243,181 @@ func allFired(events []string, fired map[string]bool) bool {
 	return true
 }
 
-// runStep runs one step's activity.
+// runStep runs one step: its condition, its activity (with OnError), its
+// OnSuccess checks. The scheduler fills idx and step.
 func (r *Runtime) runStep(ctx context.Context, p *Plan, ex *Execution, st *tdm.Step) stepResult {
-	env := r.execEnv(p, ex, nil)
+	fail := func(err error) stepResult {
+		r.record(ex, "STEP_FAILED", map[string]any{"stepId": st.Name, "error": err.Error()})
+		return stepResult{err: err}
+	}
 	if st.Condition != "" {
-		v, err := evalText(st.Condition, env)
+		v, err := evalCond(st.Condition, r.execEnv(p, ex, nil))
 		if err != nil {
-			r.record(ex, "STEP_FAILED", map[string]any{"stepId": st.Name, "error": err.Error()})
-			return stepResult{step: st, err: fmt.Errorf("condition: %w", err)}
+			return fail(fmt.Errorf("condition: %w", err))
 		}
 		if !tdm.Truthy(v) {
 			r.record(ex, "STEP_SUCCEEDED", map[string]any{"stepId": st.Name, "skipped": true})
-			return stepResult{step: st, skipped: true}
+			return stepResult{}
 		}
 	}
-	r.record(ex, "STEP_STARTED", map[string]any{"stepId": st.Name})
-	r.record(ex, "ACTIVITY_SCHEDULED", map[string]any{"stepId": st.Name, "activity": st.Activity.Kind})
-	r.record(ex, "ACTIVITY_STARTED", map[string]any{"stepId": st.Name, "activity": st.Activity.Kind})
-	result, err := r.runActivity(ctx, p, ex, st)
+	if st.Activity.Choice != nil {
+		return r.runChoice(p, ex, st)
+	}
+	r.record(ex, "STEP_STARTED", map[string]any{"stepId": st.Name, "activity": st.Activity.Kind})
+	result, err := r.runWithRetries(ctx, p, ex, st)
 	if err != nil {
-		r.record(ex, "ACTIVITY_FAILED", map[string]any{"stepId": st.Name, "error": err.Error()})
-		r.record(ex, "STEP_FAILED", map[string]any{"stepId": st.Name, "error": err.Error()})
-		return stepResult{step: st, err: err}
+		if ctx.Err() != nil {
+			return fail(err)
+		}
+		c, events, val, cerr := r.catch(p, ex, st, err)
+		if cerr != nil {
+			return fail(cerr)
+		}
+		if c == nil {
+			return fail(err)
+		}
+		payload := map[string]any{"stepId": st.Name, "caught": catchLabel(c), "error": err.Error(), "errorName": errorName(err), "raisedEvents": events}
+		if c.Expr != "" {
+			payload["exprResult"] = val
+		}
+		r.record(ex, "STEP_SUCCEEDED", payload)
+		return stepResult{events: events}
 	}
 	if st.Activity.Out != "" {
 		r.mu.Lock()
 		ex.Vars[st.Activity.Out] = result
 		r.mu.Unlock()
 	}
-	r.record(ex, "ACTIVITY_SUCCEEDED", map[string]any{"stepId": st.Name})
-	r.record(ex, "STEP_SUCCEEDED", map[string]any{"stepId": st.Name, "result": result})
-	return stepResult{step: st}
+	events := append([]string(nil), st.OutEvents...)
+	payload := map[string]any{"stepId": st.Name, "result": result}
+	if st.OnSuccess != nil {
+		checks, more, err := r.runChecks(p, ex, st)
+		if err != nil {
+			return fail(err)
+		}
+		payload["checks"] = checks
+		events = append(events, more...)
+	}
+	r.record(ex, "STEP_SUCCEEDED", payload)
+	return stepResult{events: events}
 }
 
-// runActivity performs a DeviceActivity: publish the action request to the
-// bound thing and, if the device answers, wait for the answer.
-func (r *Runtime) runActivity(ctx context.Context, p *Plan, ex *Execution, st *tdm.Step) (any, error) {
-	act := st.Activity
-	if act.Kind != "DEVICE" {
-		return nil, fmt.Errorf("%s is not supported by this runtime yet (only DeviceActivity)", act.Kind)
+// runChoice evaluates a ChoiceActivity: the first rule whose expression is
+// truthy fires its setEvent, else the default rule's; the step's own
+// outEvents fire too.
+func (r *Runtime) runChoice(p *Plan, ex *Execution, st *tdm.Step) stepResult {
+	ch := st.Activity.Choice
+	r.record(ex, "STEP_STARTED", map[string]any{"stepId": st.Name, "activity": "ChoiceActivity", "title": ch.Title})
+	fail := func(err error) stepResult {
+		r.record(ex, "STEP_FAILED", map[string]any{"stepId": st.Name, "error": err.Error()})
+		return stepResult{err: err}
 	}
+	env := r.execEnv(p, ex, nil)
+	var chosen *tdm.ChoiceRule
+	label := ""
+	for i := range ch.Rules {
+		rule := &ch.Rules[i]
+		name := ruleLabel(rule, i)
+		e := rule.Parsed
+		if e == nil {
+			var err error
+			if e, err = tdm.ParseExpr(rule.Expr); err != nil || strings.TrimSpace(rule.Expr) == "" {
+				return fail(fmt.Errorf("ChoiceActivity %s: expression %q does not parse: %v", name, rule.Expr, err))
+			}
+		}
+		v, err := tdm.Eval(e, env)
+		if err != nil {
+			return fail(fmt.Errorf("ChoiceActivity %s (%s): %w", name, rule.Expr, err))
+		}
+		if tdm.Truthy(v) {
+			chosen, label = rule, name
+			break
+		}
+	}
+	if chosen == nil {
+		if ch.Default == nil {
+			return fail(errors.New("ChoiceActivity: no rule's expression is true and the choice has no default rule"))
+		}
+		chosen, label = ch.Default, "default"
+	}
+	var events []string
+	if chosen.SetEvent != "" {
+		events = append(events, chosen.SetEvent)
+	}
+	events = append(events, st.OutEvents...)
+	r.record(ex, "STEP_SUCCEEDED", map[string]any{"stepId": st.Name, "rule": label, "expr": chosen.Expr, "event": chosen.SetEvent})
+	return stepResult{events: events}
+}
+
+func ruleLabel(rule *tdm.ChoiceRule, i int) string {
+	switch {
+	case rule.Name != "":
+		return "rule " + rule.Name
+	case rule.Title != "":
+		return "rule " + rule.Title
+	}
+	return fmt.Sprintf("rule #%d", i+1)
+}
+
+// runChecks evaluates OnSuccess checks after the step's out variable is
+// set; each raises its OnPass or OnFail events.
+func (r *Runtime) runChecks(p *Plan, ex *Execution, st *tdm.Step) ([]any, []string, error) {
+	env := r.execEnv(p, ex, nil)
+	var report []any
+	var events []string
+	for _, c := range st.OnSuccess.Checks {
+		v, err := evalCond(c.Condition, env)
+		if err != nil {
+			return nil, nil, runtimeErr("OnSuccess Check %s condition %q: %v", c.Name, c.Condition, err)
+		}
+		pass := tdm.Truthy(v)
+		b, which := c.OnFail, "OnFail"
+		if pass {
+			b, which = c.OnPass, "OnPass"
+		}
+		var raised []string
+		if b != nil {
+			for _, fld := range b.Fields {
+				if !strings.EqualFold(fld.Name, "raiseEvent") && !strings.EqualFold(fld.Name, "setEvent") {
+					return nil, nil, runtimeErr("OnSuccess Check %s: %s { %s } is not supported by this runtime (only raiseEvent / setEvent)", c.Name, which, fld.Name)
+				}
+			}
+			raised = b.Events
+		}
+		events = append(events, raised...)
+		report = append(report, map[string]any{"check": c.Name, "passed": pass, "raisedEvents": raised})
+	}
+	return report, events, nil
+}
+
+// runActivity performs the step's activity once. info is extra payload for
+// the ACTIVITY_SUCCEEDED / ACTIVITY_FAILED message.
+func (r *Runtime) runActivity(ctx context.Context, p *Plan, ex *Execution, st *tdm.Step, attempt int) (result any, info map[string]any, err error) {
+	switch st.Activity.Kind {
+	case tdm.ActivityDevice:
+		return r.runDevice(ctx, p, ex, st, attempt)
+	case tdm.ActivityWebservice:
+		return r.runService(ctx, p, ex, st, attempt)
+	}
+	return nil, nil, runtimeErr("activity %s is not supported by this runtime (DeviceActivity, WebserviceActivity and ChoiceActivity are)", st.Activity.Kind)
+}
+
+// runDevice performs a DeviceActivity: publish the action request to the
+// bound thing and, if the device answers, wait for the answer.
+func (r *Runtime) runDevice(ctx context.Context, p *Plan, ex *Execution, st *tdm.Step, attempt int) (any, map[string]any, error) {
+	act := st.Activity
 	env := r.execEnv(p, ex, nil)
 	thingV, err := evalText(act.DeviceID, env)
 	if err != nil {
-		return nil, fmt.Errorf("deviceId %q: %w", act.DeviceID, err)
+		return nil, nil, runtimeErr("deviceId %q: %v", act.DeviceID, err)
 	}
 	thing, ok := thingV.(string)
 	if !ok || thing == "" {
-		return nil, fmt.Errorf("deviceId %q evaluated to %v, want a thing name", act.DeviceID, thingV)
+		return nil, nil, runtimeErr("deviceId %q evaluated to %v, want a thing name", act.DeviceID, thingV)
 	}
 	dev, ok := p.Devices[thing]
 	if !ok {
-		return nil, fmt.Errorf("thing %q is not bound in flow configuration %s", thing, p.Deployment.ID)
+		return nil, nil, runtimeErr("thing %q is not bound in flow configuration %s", thing, p.Deployment.ID)
 	}
 	var da *tdm.DeviceAction
 	for i := range dev.Actions {
@@ -266,29 +426,26 @@ func (r *Runtime) runActivity(ctx context.Context, p *Plan, ex *Execution, st *t
 		}
 	}
 	if da == nil {
-		return nil, fmt.Errorf("device %s (thing %s) has no action %q", dev.ID, thing, act.Action)
+		return nil, nil, runtimeErr("device %s (thing %s) has no action %q", dev.ID, thing, act.Action)
 	}
-	// Action arguments, then the request params that reference them as ${arg.value}.
-	args := map[string]any{}
-	for _, a := range act.Args {
-		v, err := evalText(a.Value, env)
-		if err != nil {
-			return nil, fmt.Errorf("argument %s: %w", a.Name, err)
-		}
-		args[a.Name] = map[string]any{"value": v}
+	if da.Modbus != nil || da.RequestTopic == "" {
+		return nil, nil, runtimeErr("device %s action %s: %s %s is not supported by this runtime (only MQTT Publish actions)", dev.ID, da.Name, dev.Protocol, da.Operation)
 	}
-	reqEnv := r.execEnv(p, ex, args)
+	reqEnv, err := r.argEnv(p, ex, act.Args)
+	if err != nil {
+		return nil, nil, err
+	}
 	body := map[string]any{}
 	for _, prm := range da.RequestParams {
 		v, err := evalText(prm.Value, reqEnv)
 		if err != nil {
-			return nil, fmt.Errorf("request param %s: %w", prm.Name, err)
+			return nil, nil, runtimeErr("request param %s: %v", prm.Name, err)
 		}
 		body[prm.Name] = v
 	}
 	reqTopic, err := p.expandTopic(da.RequestTopic, thing)
 	if err != nil {
-		return nil, fmt.Errorf("request topic: %w", err)
+		return nil, nil, runtimeErr("request topic: %v", err)
 	}
 	payload, _ := json.Marshal(body)
 	var answer <-chan []byte
@@ -296,21 +453,23 @@ func (r *Runtime) runActivity(ctx context.Context, p *Plan, ex *Execution, st *t
 	var respTopic string
 	if da.ResponseTopic != "" {
 		if respTopic, err = p.expandTopic(da.ResponseTopic, thing); err != nil {
-			return nil, fmt.Errorf("response topic: %w", err)
+			return nil, nil, runtimeErr("response topic: %v", err)
 		}
 		answer, cancel = r.await(respTopic)
 	}
+	info := map[string]any{"thing": thing, "action": da.Name}
+	r.record(ex, "ACTIVITY_STARTED", map[string]any{"stepId": st.Name, "activity": act.Kind, "attempt": attempt, "thing": thing, "action": da.Name})
 	r.record(ex, "THING_ACTION_TASK", map[string]any{"stepId": st.Name, "thing": thing, "action": da.Name, "topic": reqTopic, "payload": string(payload)})
 	if err := r.opts.Publish(ctx, reqTopic, payload); err != nil {
 		if cancel != nil {
 			cancel()
 		}
 		r.record(ex, "THING_ACTION_TASK_FAILED", map[string]any{"stepId": st.Name, "error": err.Error()})
-		return nil, err
+		return nil, info, err
 	}
 	if answer == nil {
 		r.record(ex, "THING_ACTION_TASK_SUCCEEDED", map[string]any{"stepId": st.Name})
-		return nil, nil
+		return nil, info, nil
 	}
 	timer := time.NewTimer(r.opts.ActionTimeout)
 	defer timer.Stop()
@@ -318,16 +477,32 @@ func (r *Runtime) runActivity(ctx context.Context, p *Plan, ex *Execution, st *t
 	case b := <-answer:
 		r.record(ex, "THING_ACTION_TASK_SUCCEEDED", map[string]any{"stepId": st.Name, "topic": respTopic, "payload": string(b)})
 		r.record(ex, "ACKNOWLEDGE_TASK_MESSAGE", map[string]any{"stepId": st.Name})
-		return decodePayload(b), nil
+		return decodePayload(b), info, nil
 	case <-timer.C:
 		cancel()
-		err := fmt.Errorf("thing %s did not answer %s on %s within %s", thing, da.Name, respTopic, r.opts.ActionTimeout)
+		err := timeoutErr("thing %s did not answer %s on %s within %s", thing, da.Name, respTopic, r.opts.ActionTimeout)
 		r.record(ex, "THING_ACTION_TASK_FAILED", map[string]any{"stepId": st.Name, "error": err.Error()})
-		return nil, err
+		return nil, info, err
 	case <-ctx.Done():
 		cancel()
-		return nil, ctx.Err()
+		return nil, info, ctx.Err()
 	}
+}
+
+// argEnv evaluates the action call's arguments and returns the env the
+// action's request params see: the flow's, plus each argument as
+// name.value.
+func (r *Runtime) argEnv(p *Plan, ex *Execution, params []tdm.Param) (*mapEnv, error) {
+	env := r.execEnv(p, ex, nil)
+	args := map[string]any{}
+	for _, a := range params {
+		v, err := evalText(a.Value, env)
+		if err != nil {
+			return nil, runtimeErr("argument %s: %v", a.Name, err)
+		}
+		args[a.Name] = map[string]any{"value": v}
+	}
+	return r.execEnv(p, ex, args), nil
 }
 
 // execEnv is what step expressions see: parameters and variables of the

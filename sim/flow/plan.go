@@ -23,6 +23,10 @@ type Plan struct {
 	// Events maps an expanded event topic to who emits it.
 	Events   map[string]EventSource
 	Triggers []*Trigger
+	// Services maps tdm.Key(service URN) to every service definition in
+	// the artifact, for WebserviceActivity steps. [INF] A step naming a
+	// service the artifact lacks fails at run time, not at Compile.
+	Services map[string]*tdm.Service
 }
 
 // EventSource names the device event published on a topic.
@@ -85,6 +89,14 @@ func Compile(a *Artifact) (*Plan, error) {
 		RoleThing:  map[string]string{},
 		Devices:    map[string]*tdm.Device{},
 		Events:     map[string]EventSource{},
+		Services:   map[string]*tdm.Service{},
+	}
+	for _, set := range all.sets {
+		for k, svc := range set.Services {
+			if _, dup := p.Services[k]; !dup {
+				p.Services[k] = svc
+			}
+		}
 	}
 	for _, w := range sys.Workflows {
 		f := all.flow(w.ID)

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/tgsim/tgsim/sim/tdm"
 )
 
@@ -27,6 +29,24 @@ type Options struct {
 	// time it changes (a message recorded, a status set), outside the
 	// runtime's locks. It must not block: a Reporter queues it.
 	OnUpdate func(Execution)
+
+	// ExecutionTimeout fails an execution when none of its running steps
+	// has finished for this long (every step waiting: on a device, a
+	// service, a retry interval); default 5 min.
+	ExecutionTimeout time.Duration
+	// RetryIntervalScale multiplies every OnError Retry wait (tests use a
+	// small value); 0 means 1.
+	RetryIntervalScale float64
+	// AWS holds the credentials and region WebserviceActivity uses to sign
+	// requests of REST services with auth: "SigV4". It may be zero: such
+	// requests then fail their step.
+	AWS aws.Config
+	// Lambdas are the functions AwsLambda services invoke, keyed by
+	// function ARN (as written, with or without its version) or name.
+	Lambdas map[string]func(ctx context.Context, payload []byte) ([]byte, error)
+	// HTTPClient performs REST service requests; default a client
+	// without its own timeout (each request is bounded by ActionTimeout).
+	HTTPClient *http.Client
 }
 
 // Runtime runs the flows of one or more flow configurations.
@@ -51,6 +71,15 @@ func New(opts Options) (*Runtime, error) {
 	}
 	if opts.ActionTimeout <= 0 {
 		opts.ActionTimeout = 10 * time.Second
+	}
+	if opts.ExecutionTimeout <= 0 {
+		opts.ExecutionTimeout = 5 * time.Minute
+	}
+	if opts.RetryIntervalScale <= 0 {
+		opts.RetryIntervalScale = 1
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{}
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
