@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tgsim/tgsim/fakes/edge"
 	"github.com/tgsim/tgsim/sim/harness"
@@ -36,6 +38,18 @@ type Config struct {
 	JSON bool
 	// JUnit, when set, is where `run` also writes a JUnit XML report.
 	JUnit string
+
+	// Bench is what `bench` drives.
+	Bench BenchConfig
+}
+
+// BenchConfig holds the flags of tgsim bench.
+type BenchConfig struct {
+	Rooms                  int
+	Rate                   float64
+	Duration               time.Duration
+	HTML                   string
+	ShardIndex, ShardCount int
 }
 
 const usage = `tgsim: AWS IoT Things Graph, Greengrass, IoT, S3 and IAM on your laptop, offline.
@@ -45,6 +59,7 @@ Usage:
   tgsim run [flags] FILE|DIR... run scenario files and print a report (exit 0 only if all pass)
   tgsim validate FILE...        check TDM (.graphql) files together, IAM policies (.json) and scenarios (.yaml), offline
   tgsim health [--addr ADDR]    exit 0 if the tgsim up at ADDR answers its health check (the image's HEALTHCHECK)
+  tgsim bench [flags]           drive the guide's flow in many rooms and measure throughput and latency
 
 Flags (env in brackets):
   --addr ADDR         edge listen address [TGSIM_ADDR] (default 127.0.0.1:4566)
@@ -70,6 +85,14 @@ Flags of run (before the files):
                        "passed","failed","wallTimeMs"}
   --junit FILE        also write a JUnit XML report to FILE (a testsuite per scenario file,
                       a testcase per check)
+
+Flags of bench:
+  --rooms N           flow configurations, each a motion sensor, a camera and a screen (default 10)
+  --rate R            motion events per second over all rooms (default 100)
+  --duration D        how long to drive them (default 10s)
+  --html FILE         also write a self-contained HTML report with charts to FILE
+  --json              print the figures as one JSON document instead of the table
+  --shard i/n         drive only rooms r with r mod n == i, at rate/n (default 0/1)
 `
 
 // errUsage asks main to print the usage and exit 2.
@@ -83,7 +106,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	}
 	c := Config{Command: args[0]}
 	switch c.Command {
-	case "up", "run", "validate", "health":
+	case "up", "run", "validate", "health", "bench":
 	case "help", "-h", "--help":
 		return Config{}, errUsage
 	default:
@@ -115,14 +138,21 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	fs.BoolVar(&c.JSON, "json", false, "")
 	fs.StringVar(&c.JUnit, "junit", "", "")
 	fs.StringVar(&c.DataDir, "data", env("DATA_DIR", ""), "")
+	fs.IntVar(&c.Bench.Rooms, "rooms", 10, "")
+	fs.Float64Var(&c.Bench.Rate, "rate", 100, "")
+	fs.DurationVar(&c.Bench.Duration, "duration", 10*time.Second, "")
+	fs.StringVar(&c.Bench.HTML, "html", "", "")
+	shard := fs.String("shard", "0/1", "")
 	if err := fs.Parse(args[1:]); err != nil {
 		return Config{}, fmt.Errorf("tgsim %s: %v: %w", c.Command, err, errUsage)
 	}
 	var reportErr error
 	fs.Visit(func(f *flag.Flag) {
 		switch {
-		case (f.Name == "json" || f.Name == "junit") && c.Command != "run":
+		case f.Name == "junit" && c.Command != "run", f.Name == "json" && c.Command != "run" && c.Command != "bench":
 			reportErr = fmt.Errorf("--%s: only tgsim run writes reports", f.Name)
+		case (f.Name == "rooms" || f.Name == "rate" || f.Name == "duration" || f.Name == "html" || f.Name == "shard") && c.Command != "bench":
+			reportErr = fmt.Errorf("--%s: only tgsim bench takes it", f.Name)
 		case f.Name == "junit" && c.JUnit == "":
 			reportErr = errors.New("--junit needs a file name")
 		case f.Name == "data" && c.Command != "up":
@@ -160,6 +190,27 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	}
 	if (c.Command == "run" || c.Command == "validate") && len(c.Args) == 0 {
 		return Config{}, fmt.Errorf("tgsim %s needs at least one file: %w", c.Command, errUsage)
+	}
+	if c.Command != "bench" {
+		c.Bench = BenchConfig{}
+	} else {
+		b := &c.Bench
+		i, n, ok := strings.Cut(*shard, "/")
+		si, err1 := strconv.Atoi(i)
+		sn, err2 := strconv.Atoi(n)
+		switch {
+		case !ok || err1 != nil || err2 != nil || sn < 1 || si < 0 || si >= sn:
+			return Config{}, fmt.Errorf("--shard %q: expected i/n with 0 <= i < n", *shard)
+		case b.Rooms < 1:
+			return Config{}, fmt.Errorf("--rooms %d: at least 1", b.Rooms)
+		case b.Rate <= 0:
+			return Config{}, fmt.Errorf("--rate %g: events per second must be positive", b.Rate)
+		case b.Duration <= 0:
+			return Config{}, fmt.Errorf("--duration %s: must be positive", b.Duration)
+		case len(c.Args) > 0:
+			return Config{}, fmt.Errorf("tgsim bench takes no arguments, found %q: %w", c.Args, errUsage)
+		}
+		b.ShardIndex, b.ShardCount = si, sn
 	}
 	if c.Command == "health" && len(c.Args) > 0 {
 		return Config{}, fmt.Errorf("tgsim health takes no arguments, found %q: %w", c.Args, errUsage)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -50,6 +51,23 @@ func TestLoad(t *testing.T) {
 				c.Args = []string{}
 				c.LogFormat = "json"
 			})},
+		{name: "bench defaults", args: []string{"bench"}, want: with(func(c *Config) {
+			c.Command = "bench"
+			c.LogLevel = slog.LevelWarn
+			c.Args = []string{}
+			c.Bench = BenchConfig{Rooms: 10, Rate: 100, Duration: 10 * time.Second, ShardIndex: 0, ShardCount: 1}
+		})},
+		{name: "bench flags", args: []string{"bench", "--rooms", "3", "--rate", "500", "--duration", "2s", "--html", "r.html", "--json", "--shard", "1/4"},
+			want: with(func(c *Config) {
+				c.Command = "bench"
+				c.LogLevel = slog.LevelWarn
+				c.Args = []string{}
+				c.JSON = true
+				c.Bench = BenchConfig{Rooms: 3, Rate: 500, Duration: 2 * time.Second, HTML: "r.html", ShardIndex: 1, ShardCount: 4}
+			})},
+		{name: "bench bad shard", args: []string{"bench", "--shard", "4/4"}, wantErr: `--shard "4/4": expected i/n with 0 <= i < n`},
+		{name: "bench bad rate", args: []string{"bench", "--rate", "0"}, wantErr: "--rate 0: events per second must be positive"},
+		{name: "bench flags elsewhere", args: []string{"up", "--rooms", "3"}, wantErr: "--rooms: only tgsim bench takes it"},
 		{name: "no command", args: nil, usage: true, wantErr: "usage"},
 		{name: "unknown command", args: []string{"fly"}, usage: true, wantErr: `unknown command "fly"`},
 		{name: "run needs a file", args: []string{"run"}, usage: true, wantErr: "at least one file"},

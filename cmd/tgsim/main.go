@@ -59,6 +59,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		return validate(cfg, stdout, stderr)
 	case "health":
 		return health(ctx, cfg, stdout, stderr)
+	case "bench":
+		return runBench(ctx, cfg, logger, stdout, stderr)
 	}
 	return 2
 }
