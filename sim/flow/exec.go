@@ -44,7 +44,9 @@ type ExecutionMessage struct {
 
 func (e *Execution) copyLocked() Execution {
 	c := *e
-	c.Messages = append([]ExecutionMessage(nil), e.Messages...)
+	// Messages are only ever appended: the copy shares the array up to
+	// its length (a later append cannot write within it).
+	c.Messages = e.Messages[:len(e.Messages):len(e.Messages)]
 	c.Vars = make(map[string]any, len(e.Vars))
 	for k, v := range e.Vars {
 		c.Vars[k] = v
@@ -79,7 +81,13 @@ func (r *Runtime) recordStatus(ex *Execution, eventType string, payload map[stri
 	}
 	ex.Messages = append(ex.Messages, ExecutionMessage{MessageID: r.opts.NewID(), EventType: eventType, Timestamp: now, Payload: string(b)})
 	ex.UpdatedAt = now
-	r.notifyLocked()
+	if status != "" {
+		// WaitExecutions predicates look at statuses: wake them on a
+		// status change only, not on every message.
+		r.counts[status]++
+		r.trimLocked()
+		r.notifyLocked()
+	}
 	snap := r.snapshotForUpdateLocked(ex)
 	r.mu.Unlock()
 	r.update(snap)
@@ -91,7 +99,10 @@ func (r *Runtime) snapshotForUpdateLocked(ex *Execution) *Execution {
 	if r.opts.OnUpdate == nil {
 		return nil
 	}
-	c := ex.copyLocked()
+	// Reporters read the header and the messages: no Vars copy.
+	c := *ex
+	c.Messages = ex.Messages[:len(ex.Messages):len(ex.Messages)]
+	c.Vars = nil
 	return &c
 }
 

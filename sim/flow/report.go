@@ -101,12 +101,23 @@ func (r *Reporter) Update(ex Execution) {
 // batch takes the pending updates as a body; sent counts are advanced only
 // by commit, after a successful post.
 func (r *Reporter) batch() (body []byte, ids []string, counts map[string]int) {
+	b, ids, counts := r.pending()
+	if ids == nil {
+		return nil, nil, nil
+	}
+	// Encoded outside the lock: Update (the runtime's record path) never
+	// waits for JSON.
+	body, _ = json.Marshal(b)
+	return body, ids, counts
+}
+
+// pending collects what is not yet reported, under the lock.
+func (r *Reporter) pending() (b ReportBody, ids []string, counts map[string]int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if len(r.order) == 0 {
-		return nil, nil, nil
+		return ReportBody{}, nil, nil
 	}
-	var b ReportBody
 	counts = map[string]int{}
 	for _, id := range r.order {
 		ex := r.latest[id]
@@ -121,8 +132,7 @@ func (r *Reporter) batch() (body []byte, ids []string, counts map[string]int) {
 		counts[id] = len(ex.Messages)
 		b.Executions = append(b.Executions, re)
 	}
-	body, _ = json.Marshal(b)
-	return body, append([]string(nil), r.order...), counts
+	return b, append([]string(nil), r.order...), counts
 }
 
 // commit forgets what a successful post delivered, unless it changed since.
@@ -146,34 +156,47 @@ func (r *Reporter) commit(ids []string, counts map[string]int) {
 	r.order = keep
 }
 
+// ReportInterval is how long the reporter gathers updates before it
+// posts: at high rates many executions' messages share one request
+// instead of one request each (the service's view trails the runtime's by
+// about this much).
+const ReportInterval = 25 * time.Millisecond
+
 func (r *Reporter) run(ctx context.Context) {
 	defer close(r.done)
 	backoff := 50 * time.Millisecond
 	for {
-		body, ids, counts := r.batch()
-		if body == nil {
-			select {
-			case <-ctx.Done():
-				return
-			case <-r.kick:
+		select {
+		case <-ctx.Done():
+			return
+		case <-r.kick:
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(ReportInterval):
+		}
+		for {
+			body, ids, counts := r.batch()
+			if body == nil {
+				break
+			}
+			if err := r.post(ctx, body); err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				r.log.Warn("reporting flow executions failed", "error", err, "retry_in", backoff)
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(backoff):
+				}
+				backoff = min(2*backoff, 5*time.Second)
 				continue
 			}
+			backoff = 50 * time.Millisecond
+			r.commit(ids, counts)
 		}
-		if err := r.post(ctx, body); err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			r.log.Warn("reporting flow executions failed", "error", err, "retry_in", backoff)
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(backoff):
-			}
-			backoff = min(2*backoff, 5*time.Second)
-			continue
-		}
-		backoff = 50 * time.Millisecond
-		r.commit(ids, counts)
 	}
 }
 

@@ -27,8 +27,13 @@ type Options struct {
 	NewID func() string
 	// OnUpdate, when set, is called with a snapshot of an execution every
 	// time it changes (a message recorded, a status set), outside the
-	// runtime's locks. It must not block: a Reporter queues it.
+	// runtime's locks. It must not block: a Reporter queues it. The
+	// snapshot's Vars is nil, and its Messages must not be modified.
 	OnUpdate func(Execution)
+	// MaxExecutions bounds the finished executions the runtime keeps for
+	// Executions (the oldest go first; Counts keeps counting); default
+	// 10,000. The Things Graph service keeps its own copy of each.
+	MaxExecutions int
 
 	// ExecutionTimeout fails an execution when none of its running steps
 	// has finished for this long (every step waiting: on a device, a
@@ -61,6 +66,7 @@ type Runtime struct {
 	mu      sync.Mutex
 	waiters map[string][]chan []byte // response topic → FIFO of waiting actions
 	execs   []*Execution
+	counts  map[string]int // executions ended, by status, since the start
 	changed chan struct{}
 }
 
@@ -68,6 +74,9 @@ type Runtime struct {
 func New(opts Options) (*Runtime, error) {
 	if opts.Publish == nil {
 		return nil, errors.New("flow: Options.Publish is required")
+	}
+	if opts.MaxExecutions <= 0 {
+		opts.MaxExecutions = 10_000
 	}
 	if opts.ActionTimeout <= 0 {
 		opts.ActionTimeout = 10 * time.Second
@@ -97,6 +106,7 @@ func New(opts Options) (*Runtime, error) {
 		ctx:     ctx,
 		cancel:  cancel,
 		waiters: map[string][]chan []byte{},
+		counts:  map[string]int{},
 		changed: make(chan struct{}),
 	}
 	for _, p := range opts.Plans {
@@ -271,7 +281,45 @@ func (r *Runtime) await(topic string) (<-chan []byte, func()) {
 	}
 }
 
-// Executions returns a snapshot of every execution so far, oldest first.
+// Counts returns how many executions ended with each status since the
+// runtime started, and how many are running now (StatusRunning), however
+// many Executions still keeps.
+func (r *Runtime) Counts() map[string]int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make(map[string]int, len(r.counts)+1)
+	for k, v := range r.counts {
+		out[k] = v
+	}
+	for _, e := range r.execs {
+		if e.Status == StatusRunning {
+			out[StatusRunning]++
+		}
+	}
+	return out
+}
+
+// trimLocked drops the oldest finished executions beyond MaxExecutions.
+// r.mu held.
+func (r *Runtime) trimLocked() {
+	extra := len(r.execs) - r.opts.MaxExecutions
+	if extra <= 0 {
+		return
+	}
+	keep := r.execs[:0]
+	for _, e := range r.execs {
+		if extra > 0 && e.Status != StatusRunning {
+			extra--
+			continue
+		}
+		keep = append(keep, e)
+	}
+	clear(r.execs[len(keep):])
+	r.execs = keep
+}
+
+// Executions returns a snapshot of the executions kept (MaxExecutions),
+// oldest first.
 func (r *Runtime) Executions() []Execution {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -193,7 +193,12 @@ func (s *Service) ReportFlowExecutions(ctx context.Context, body []byte) (any, e
 // executions of an instance, ordered by createdAt. s.mu held.
 func (s *Service) trimExecutionsLocked(key string) (dropped []*execution) {
 	list := s.execsByInstance[key]
-	sort.SliceStable(list, func(i, j int) bool { return list[i].created.Before(list[j].created) })
+	// The list is kept sorted: only the execution just appended may be out
+	// of place (reports arrive roughly in start order), so move it back
+	// into place instead of sorting the whole list on every report.
+	for i := len(list) - 1; i > 0 && list[i].created.Before(list[i-1].created); i-- {
+		list[i], list[i-1] = list[i-1], list[i]
+	}
 	if n := len(list) - MaxExecutionsPerInstance; n > 0 {
 		dropped = list[:n]
 		for _, x := range list[:n] {
