@@ -158,11 +158,8 @@ func Run(ctx context.Context, h *harness.Harness, opts Options) (*Result, error)
 	res.Setup = time.Since(setupStart)
 	drive(ctx, rooms, opts, res)
 	if rt := rc.Runtime(); rt != nil {
-		for _, ex := range rt.Executions() {
-			if ex.Status == flow.StatusFailed {
-				res.Failed++
-			}
-		}
+		c := rt.Counts()
+		res.Failed = c[flow.StatusFailed] + c[flow.StatusAborted]
 	}
 	for k, v := range rc.Drops() {
 		res.Drops[k.Reason] += v
@@ -397,32 +394,55 @@ func drive(ctx context.Context, rooms []*room, opts Options, res *Result) {
 		}
 	}
 	payload := []byte(`{"isMotionDetected":true}`)
-	interval := time.Duration(float64(time.Second) / rate)
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
+	// One sender per room, each at its share of the rate and staggered,
+	// so a publish waiting for its PUBACK never holds the others back.
+	perRoom := time.Duration(float64(time.Second) * float64(len(rooms)) / rate)
+	deadline := start.Add(opts.Duration)
+	var sendMu sync.Mutex
+	var overhead time.Duration
+	var wg sync.WaitGroup
+	for i, rm := range rooms {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			first := start.Add(perRoom * time.Duration(i) / time.Duration(len(rooms)))
+			for k := 0; ; k++ {
+				at := first.Add(perRoom * time.Duration(k))
+				if !at.Before(deadline) || ctx.Err() != nil {
+					return
+				}
+				if d := time.Until(at); d > 0 {
+					select {
+					case <-ctx.Done():
+						return
+					case <-time.After(d):
+					}
+				}
+				t0 := time.Now()
+				rm.mu.Lock()
+				rm.pending = append(rm.pending, t0)
+				rm.mu.Unlock()
+				mu.Lock()
+				sample(t0).Sent++
+				mu.Unlock()
+				cost := time.Since(t0)
+				err := rm.motion.Emit(ctx, "StateChanged", payload)
+				sendMu.Lock()
+				res.Sent++
+				overhead += cost
+				if err != nil {
+					res.PublishErrors++
+				}
+				sendMu.Unlock()
+			}
+		}()
+	}
 	progress := time.NewTicker(time.Second)
 	defer progress.Stop()
-	deadline := start.Add(opts.Duration)
-	var overhead time.Duration
-	next := 0
 	for time.Now().Before(deadline) && ctx.Err() == nil {
 		select {
 		case <-ctx.Done():
-		case <-tick.C:
-			t0 := time.Now()
-			rm := rooms[next%len(rooms)]
-			next++
-			rm.mu.Lock()
-			rm.pending = append(rm.pending, t0)
-			rm.mu.Unlock()
-			mu.Lock()
-			sample(t0).Sent++
-			mu.Unlock()
-			res.Sent++
-			overhead += time.Since(t0)
-			if err := rm.motion.Emit(ctx, "StateChanged", payload); err != nil {
-				res.PublishErrors++
-			}
+		case <-time.After(time.Until(deadline)):
 		case <-progress.C:
 			collect()
 			if opts.Progress != nil {
@@ -430,12 +450,16 @@ func drive(ctx context.Context, rooms []*room, opts Options, res *Result) {
 				l := append([]time.Duration(nil), lat...)
 				mu.Unlock()
 				sort.Slice(l, func(i, j int) bool { return l[i] < l[j] })
+				sendMu.Lock()
+				sent, perr := res.Sent, res.PublishErrors
+				sendMu.Unlock()
 				el := time.Since(start).Truncate(time.Second)
 				fmt.Fprintf(opts.Progress, "\r%s  sent %d  completed %d  %.0f/s  p50 %s  p99 %s  publish errors %d ",
-					el, res.Sent, len(l), float64(len(l))/time.Since(start).Seconds(), pct(l, 50), pct(l, 99), res.PublishErrors)
+					el, sent, len(l), float64(len(l))/time.Since(start).Seconds(), pct(l, 50), pct(l, 99), perr)
 			}
 		}
 	}
+	wg.Wait()
 	// Drain: wait for the displays still coming.
 	drainEnd := time.Now().Add(opts.Drain)
 	for time.Now().Before(drainEnd) && ctx.Err() == nil {

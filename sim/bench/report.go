@@ -48,8 +48,9 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // chart geometry
 const (
-	chartW, chartH = 720, 220
+	chartW, chartH = 720, 230
 	padL, padB     = 50, 30
+	plotTop        = 24 // room for the legend above the plot
 )
 
 type bar struct {
@@ -89,13 +90,13 @@ type chart struct {
 
 func newChart(title, xl, yl string) *chart {
 	return &chart{Title: title, W: chartW, H: chartH, PadL: padL, PadB: padB, XLabel: xl, YLabel: yl,
-		PlotW: chartW - padL - 10, PlotH: chartH - padB - 10}
+		PlotW: chartW - padL - 10, PlotH: chartH - padB - plotTop}
 }
 
 func (c *chart) yTicks(max float64, format func(float64) string) {
 	for i := 0; i <= 4; i++ {
 		v := max * float64(i) / 4
-		c.YTicks = append(c.YTicks, tick{Pos: 10 + c.PlotH - c.PlotH*float64(i)/4, Label: format(v)})
+		c.YTicks = append(c.YTicks, tick{Pos: plotTop + c.PlotH - c.PlotH*float64(i)/4, Label: format(v)})
 	}
 }
 
@@ -111,7 +112,7 @@ func (r *Result) throughputChart() *chart {
 		var p []string
 		for i, s := range r.Timeline {
 			x := float64(padL) + c.PlotW*(float64(i)+0.5)/n
-			y := 10 + c.PlotH - c.PlotH*float64(v(s))/maxV
+			y := plotTop + c.PlotH - c.PlotH*float64(v(s))/maxV
 			p = append(p, fmt.Sprintf("%.1f,%.1f", x, y))
 		}
 		return strings.Join(p, " ")
@@ -143,7 +144,7 @@ func (r *Result) latencyOverTime() *chart {
 				continue
 			}
 			x := float64(padL) + c.PlotW*(float64(i)+0.5)/n
-			y := 10 + c.PlotH - c.PlotH*(float64(v(s).Microseconds())/1000)/maxV
+			y := plotTop + c.PlotH - c.PlotH*(float64(v(s).Microseconds())/1000)/maxV
 			p = append(p, fmt.Sprintf("%.1f,%.1f", x, y))
 		}
 		return strings.Join(p, " ")
@@ -185,7 +186,7 @@ func (r *Result) histogram() *chart {
 		if i < len(edges)-1 {
 			label = "<" + trimFloat(edges[i])
 		}
-		c.Bars = append(c.Bars, bar{X: float64(padL) + w*float64(i) + 2, Y: 10 + c.PlotH - h, W: w - 4, H: h, Label: fmt.Sprintf("%s ms: %d", label, n)})
+		c.Bars = append(c.Bars, bar{X: float64(padL) + w*float64(i) + 2, Y: plotTop + c.PlotH - h, W: w - 4, H: h, Label: fmt.Sprintf("%s ms: %d", label, n)})
 		c.XTicks = append(c.XTicks, tick{Pos: float64(padL) + w*(float64(i)+0.5), Label: label})
 	}
 	c.yTicks(float64(maxC), func(v float64) string { return fmt.Sprintf("%.0f", v) })
@@ -236,7 +237,7 @@ type svgChart struct {
 
 func (c svgChart) PlotRight() float64 { return float64(c.PadL) + c.PlotW }
 func (c svgChart) TickX() float64     { return float64(c.PadL) - 6 }
-func (c svgChart) XTickY() float64    { return 10 + c.PlotH + 16 }
+func (c svgChart) XTickY() float64    { return plotTop + c.PlotH + 16 }
 func (c svgChart) LegendX(i int) float64 {
 	return float64(c.PadL) + 10 + float64(i)*140
 }
