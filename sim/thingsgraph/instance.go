@@ -551,6 +551,15 @@ func (s *Service) artifactLocked(ctx context.Context, inst *instance) (*flow.Art
 	for _, thing := range sortedKeys(inst.things) {
 		walk(inst.things[thing])
 	}
+	// And what the flows use besides devices: the services of their
+	// WebserviceActivity steps (and the models those refer to).
+	for _, role := range sortedKeys(byRole) {
+		if rev := s.flows[tdm.Key(byRole[role])].latest(); rev.entity != nil {
+			for _, ref := range referencedURNs(rev.entity.Def) {
+				walk(ref)
+			}
+		}
+	}
 	sort.Strings(texts)
 	art.Documents = append(art.Documents, flow.Document{Name: "entities.graphql", Text: "{\n" + strings.Join(texts, "\n") + "\n}\n"})
 	return art, nil
