@@ -85,7 +85,17 @@ func (c *cloudHost) Start(art *flow.Artifact, role string) error {
 	run.data = iotdataplane.New(sess)
 	log := c.h.opts.Logger.With("component", "tg-cloud", "deployment", run.id)
 	run.rep = flow.NewReporter(c.h.reportExecutions, log)
-	rt, err := flow.New(flow.Options{Plans: []*flow.Plan{plan}, Publish: run.publish, Logger: log, OnUpdate: run.rep.Update})
+	// SigV4 REST services are signed as the flow's role, as AWS's cloud
+	// runtime acts with flowActionsRoleArn.
+	roleAWS := aws.Config{Region: c.h.opts.Region, Credentials: aws.CredentialsProviderFunc(func(ctx context.Context) (aws.Credentials, error) {
+		cr, err := run.session(ctx)
+		if err != nil {
+			return aws.Credentials{}, err
+		}
+		return aws.Credentials{AccessKeyID: cr.AccessKeyID, SecretAccessKey: cr.SecretAccessKey, SessionToken: cr.SessionToken, CanExpire: true, Expires: cr.Expires}, nil
+	})}
+	rt, err := flow.New(flow.Options{Plans: []*flow.Plan{plan}, Publish: run.publish, Logger: log, OnUpdate: run.rep.Update,
+		AWS: roleAWS, Lambdas: c.h.lambdaSnapshot()})
 	if err != nil {
 		run.rep.Close()
 		return err

@@ -123,6 +123,9 @@ type Harness struct {
 
 	connMu sync.Mutex
 	conns  map[net.Conn]http.ConnState
+
+	lambdaMu sync.Mutex
+	lambdas  map[string]LambdaFunc
 }
 
 // trackConn remembers each connection's state, so Close can drop the ones
@@ -383,7 +386,7 @@ func (h *Harness) startCoreLocked(group, mqttAddr string) (rc *RunningCore, star
 	if mqttAddr == "" {
 		mqttAddr = "127.0.0.1:0"
 	}
-	reg := &runtimeRegistry{}
+	reg := &runtimeRegistry{lambdas: h.lambdaSnapshot}
 	var tlsCfg *tls.Config
 	if h.opts.CoreTLS {
 		cert, err := h.coreServerCert(group)

@@ -25,6 +25,8 @@ const RuntimeFunctionName = deploy.RuntimeFunctionName
 type runtimeRegistry struct {
 	mu       sync.Mutex
 	runtimes []*flow.Runtime
+	// lambdas returns the functions registered with the harness.
+	lambdas func() map[string]LambdaFunc
 }
 
 // factory returns the FunctionFactory for the Things Graph runtime: it reads
@@ -79,7 +81,11 @@ func (r *runtimeRegistry) factory(endpoint string) core.FunctionFactory {
 			}
 			return nil
 		}, env.Logger)
-		rt, err := flow.New(flow.Options{Plans: plans, Publish: env.Publish, Logger: env.Logger, OnUpdate: rep.Update})
+		// REST services signed with SigV4 use the core's credentials (a
+		// Greengrass Lambda acts with the group role's; tgsim's core
+		// stands in with its own).
+		rt, err := flow.New(flow.Options{Plans: plans, Publish: env.Publish, Logger: env.Logger, OnUpdate: rep.Update,
+			AWS: env.AWS, Lambdas: r.lambdaMap()})
 		if err != nil {
 			rep.Close()
 			return nil, err
@@ -89,6 +95,40 @@ func (r *runtimeRegistry) factory(endpoint string) core.FunctionFactory {
 		r.mu.Unlock()
 		return runtimeFunction{rt: rt, rep: rep}, nil
 	}
+}
+
+// LambdaFunc is a Lambda function the harness hosts for AwsLambda
+// services: it gets the request payload and returns the response.
+type LambdaFunc = func(ctx context.Context, payload []byte) ([]byte, error)
+
+func (r *runtimeRegistry) lambdaMap() map[string]LambdaFunc {
+	if r.lambdas == nil {
+		return nil
+	}
+	return r.lambdas()
+}
+
+// RegisterLambda makes a function available to the flows' AwsLambda
+// service actions, by function ARN (with or without its version) or name.
+// Runtimes started afterwards see it (register before deploying).
+func (h *Harness) RegisterLambda(nameOrARN string, fn LambdaFunc) {
+	h.lambdaMu.Lock()
+	defer h.lambdaMu.Unlock()
+	if h.lambdas == nil {
+		h.lambdas = map[string]LambdaFunc{}
+	}
+	h.lambdas[nameOrARN] = fn
+}
+
+// lambdaSnapshot copies the registered functions for a new runtime.
+func (h *Harness) lambdaSnapshot() map[string]LambdaFunc {
+	h.lambdaMu.Lock()
+	defer h.lambdaMu.Unlock()
+	out := make(map[string]LambdaFunc, len(h.lambdas))
+	for k, v := range h.lambdas {
+		out[k] = v
+	}
+	return out
 }
 
 type runtimeFunction struct {

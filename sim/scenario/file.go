@@ -35,6 +35,7 @@ type File struct {
 	Matrix  map[string][]string `yaml:"matrix"`
 	IAM     IAMSpec             `yaml:"iam"`
 	Setup   Setup               `yaml:"setup"`
+	Lambdas []LambdaSpec        `yaml:"lambdas"`
 	Devices []DeviceSpec        `yaml:"devices"`
 	Steps   []Step              `yaml:"steps"`
 	Expect  Expect              `yaml:"expect"`
@@ -82,6 +83,15 @@ type RoleSpec struct {
 	Trust    any            `yaml:"trust"`
 	Policies []string       `yaml:"policies"`
 	Inline   map[string]any `yaml:"inline"`
+}
+
+// LambdaSpec is a Lambda function the harness hosts for the flows'
+// AwsLambda services: it answers every invocation with Respond (a JSON
+// template; {{seq}} is the invocation number, from 1), or fails with Error.
+type LambdaSpec struct {
+	Function string `yaml:"function"` // a function ARN (with or without version) or name
+	Respond  any    `yaml:"respond"`
+	Error    string `yaml:"error"`
 }
 
 // IoTPolicySpec is an AWS IoT policy (the data plane's authorization),
@@ -409,6 +419,14 @@ func (f *File) validate() error {
 			}
 		}
 		roles[r.Name] = true
+	}
+	for i, l := range f.Lambdas {
+		if l.Function == "" {
+			add("lambdas[%d].function: required (a function ARN or name)", i)
+		}
+		if l.Respond != nil && l.Error != "" {
+			add("lambdas[%d]: set respond or error, not both", i)
+		}
 	}
 	iotPolicies := map[string]bool{}
 	for i, p := range f.Setup.IoTPolicies {

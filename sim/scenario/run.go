@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -124,6 +125,7 @@ func Run(ctx context.Context, f *File, opts Options) *Report {
 		rep.Err = fmt.Errorf("iam: %w", err)
 		return rep
 	}
+	r.registerLambdas()
 	if err := r.setup(ctx); err != nil {
 		rep.Err = fmt.Errorf("setup: %w", err)
 		return rep
@@ -404,6 +406,25 @@ func (r *runner) deploy(ctx context.Context, d DeploymentSpec) error {
 		r.groupOf[b] = d.GreengrassGroup
 	}
 	return r.outcome(name, d.Expect, nil)
+}
+
+// registerLambdas hosts the file's Lambda functions in the harness,
+// before any runtime starts.
+func (r *runner) registerLambdas() {
+	for _, l := range r.f.Lambdas {
+		var mu sync.Mutex
+		seq := 0
+		r.h.RegisterLambda(l.Function, func(_ context.Context, _ []byte) ([]byte, error) {
+			mu.Lock()
+			seq++
+			n := seq
+			mu.Unlock()
+			if l.Error != "" {
+				return nil, errors.New(l.Error)
+			}
+			return json.Marshal(expand(l.Respond, n, ""))
+		})
+	}
 }
 
 // cloudGroup stands for "AWS IoT Core" where groupOf names a thing's core.
