@@ -95,13 +95,19 @@ type Denial struct {
 	Time          time.Time
 	ClientID      string
 	CertificateID string
-	// Action is "iot:Connect", "iot:Publish", "iot:Subscribe" or
-	// "iot:Receive".
+	// Action is "iot:Connect", "iot:Publish", "iot:Subscribe",
+	// "iot:Receive", or ActionDisconnect for a connection closed for
+	// breaking MQTT's rules or taken over by a new one.
 	Action   string
 	Resource string
 	// Reason says what decided: ReasonNoAllow, an explicit Deny statement,
-	// a certificate the registry refused, or a broken limit.
+	// a certificate the registry refused, a broken limit, or mochi's
+	// reason for closing the connection (ActionDisconnect).
 	Reason string
+	// DisconnectReason, when the broker disconnected the client for this
+	// refusal, is AWS IoT's lifecycle-event disconnectReason:
+	// DisconnectClientError or DisconnectDuplicateClientID.
+	DisconnectReason string
 }
 
 // ReasonNoAllow is the reason of an implicit deny.
@@ -150,6 +156,7 @@ type Broker struct {
 	authz *authorizer
 
 	conns sync.Map // *mqtt.Client → *connState
+	ended sync.Map // net.Conn → struct{}: OnDisconnect saw it (refusingListener)
 
 	injectMu  sync.Mutex
 	injecting *Message // the message Publish is injecting; injectMu held
@@ -231,7 +238,10 @@ func New(opts Options) (*Broker, error) {
 		MinVersion:   tls.VersionTLS12,
 	})
 	b.safe = mqttsafe.New("iotdata-tls", b.ln, mqttsafe.Options{Logger: b.log})
-	if err := b.srv.AddListener(b.safe); err != nil {
+	rl := &refusingListener{Listener: b.safe, ended: &b.ended, onError: func(conn net.Conn, err error) {
+		b.refuseClosed("", peerCertID(conn), conn.RemoteAddr().String(), err)
+	}}
+	if err := b.srv.AddListener(rl); err != nil {
 		b.ln.Close()
 		return nil, fmt.Errorf("iotdata: add listener: %w", err)
 	}
@@ -320,6 +330,13 @@ func (b *Broker) Stats() Stats {
 
 // deny records and logs one refusal.
 func (b *Broker) deny(d Denial) {
+	b.record(d)
+	b.log.Warn("AWS IoT refused", "action", d.Action, "client_id", d.ClientID, "certificate_id", d.CertificateID,
+		"resource", d.Resource, "reason", d.Reason, "disconnect_reason", d.DisconnectReason)
+}
+
+// record keeps one refusal; the caller logs it.
+func (b *Broker) record(d Denial) {
 	if d.Time.IsZero() {
 		d.Time = b.opts.Now()
 	}
@@ -330,8 +347,6 @@ func (b *Broker) deny(d Denial) {
 	}
 	b.denials = append(b.denials, d)
 	b.mu.Unlock()
-	b.log.Warn("AWS IoT refused", "action", d.Action, "client_id", d.ClientID, "certificate_id", d.CertificateID,
-		"resource", d.Resource, "reason", d.Reason)
 }
 
 // drop counts a message or copy not delivered.

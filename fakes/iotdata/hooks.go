@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
@@ -15,6 +16,9 @@ import (
 // connState is one authenticated connection.
 type connState struct {
 	id *identity
+	// refused is set when a hook refused a packet and closed the
+	// connection (clientError): OnDisconnect does not record it again.
+	refused atomic.Bool
 
 	mu sync.Mutex
 	// subscribing is true between OnSubscribe and OnSubscribed: mochi then
@@ -153,9 +157,11 @@ func (h *hook) OnPacketRead(cl *mqtt.Client, pk packets.Packet) (packets.Packet,
 // clientError records a publish refused for its shape and disconnects the
 // client (MQTT 5 clients get a DISCONNECT with code first).
 func (h *hook) clientError(cl *mqtt.Client, cs *connState, topic, reason string, code packets.Code) error {
-	d := Denial{ClientID: cl.ID, Action: ActionPublish, Resource: h.b.authz.topicARN(topic), Reason: reason}
+	d := Denial{ClientID: cl.ID, Action: ActionPublish, Resource: h.b.authz.topicARN(topic), Reason: reason,
+		DisconnectReason: DisconnectClientError}
 	if cs != nil {
 		d.CertificateID = cs.id.certID
+		cs.refused.Store(true)
 	}
 	h.b.deny(d)
 	if cl.Properties.ProtocolVersion == 5 {
@@ -324,15 +330,6 @@ func (h *hook) OnPublished(cl *mqtt.Client, pk packets.Packet) {
 // OnPublishDropped counts copies mochi dropped for a full subscriber.
 func (h *hook) OnPublishDropped(_ *mqtt.Client, _ packets.Packet) {
 	h.b.drop(DropInflightQuota)
-}
-
-// OnDisconnect forgets a connection whose session ends with it or was
-// taken over by a new connection with the same client id (which has its own
-// state).
-func (h *hook) OnDisconnect(cl *mqtt.Client, _ error, expire bool) {
-	if expire || cl.IsTakenOver() {
-		h.b.conns.Delete(cl)
-	}
 }
 
 // OnSessionEstablish forgets the connection this one takes over (same

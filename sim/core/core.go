@@ -111,6 +111,12 @@ type Stats struct {
 	// packet mochi does not guard against); each was closed, the broker
 	// kept serving.
 	Panics uint64
+	// ProtocolErrors counts connections mochi closed for a malformed
+	// packet, a protocol violation or a packet over MaximumPacketSize;
+	// TakenOver counts connections closed because a new connection came
+	// with the same client id. Refusals has them by reason.
+	ProtocolErrors uint64
+	TakenOver      uint64
 }
 
 // ErrNoRoute is returned by a function's Publish when no subscription lets
@@ -128,6 +134,8 @@ type Core struct {
 	funcs atomic.Pointer[functionSet]
 
 	received, delivered, dropped atomic.Uint64
+	protocolErrors, takenOver    atomic.Uint64
+	ended                        sync.Map           // net.Conn → struct{}: OnDisconnect saw it (refusingListener)
 	safe                         *mqttsafe.Listener // contains connection panics and counts them
 	dropMu                       sync.Mutex
 	drops                        map[DropKey]uint64
@@ -187,7 +195,8 @@ func New(opts Options) (*Core, error) {
 	}
 	c.ln = ln
 	c.safe = mqttsafe.New("tcp", ln, mqttsafe.Options{Logger: c.log, OnPanic: c.notifyPanic})
-	if err := c.broker.AddListener(c.safe); err != nil {
+	rl := &refusingListener{Listener: c.safe, ended: &c.ended, onError: func(remote string, err error) { c.refuseClosed("", remote, err) }}
+	if err := c.broker.AddListener(rl); err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("core: add listener: %w", err)
 	}
@@ -247,7 +256,8 @@ func (c *Core) Table() *Table { return c.table.Load() }
 
 // Stats returns the counters.
 func (c *Core) Stats() Stats {
-	return Stats{Received: c.received.Load(), Delivered: c.delivered.Load(), Dropped: c.dropped.Load(), Panics: c.safe.Panics()}
+	return Stats{Received: c.received.Load(), Delivered: c.delivered.Load(), Dropped: c.dropped.Load(), Panics: c.safe.Panics(),
+		ProtocolErrors: c.protocolErrors.Load(), TakenOver: c.takenOver.Load()}
 }
 
 // Drops returns the dropped-message counts by key.
@@ -401,7 +411,7 @@ type routingHook struct {
 func (h *routingHook) ID() string { return "greengrass-routing" }
 
 func (h *routingHook) Provides(b byte) bool {
-	return b == mqtt.OnConnectAuthenticate || b == mqtt.OnACLCheck || b == mqtt.OnPublish
+	return b == mqtt.OnConnectAuthenticate || b == mqtt.OnACLCheck || b == mqtt.OnPublish || b == mqtt.OnDisconnect
 }
 
 // OnConnectAuthenticate admits only things of the deployed device definition,
@@ -495,7 +505,9 @@ func (c *Core) refuse(clientID, reason string) {
 	c.log.Warn("connection refused", "client_id", clientID, "reason", reason)
 }
 
-// Refusals returns the refused connections by reason.
+// Refusals returns the refused connections by reason: CONNECTs refused
+// (the Refused* constants) and connections mochi closed for a protocol
+// error or a client-id takeover (protocolRefusal).
 func (c *Core) Refusals() map[string]uint64 {
 	c.dropMu.Lock()
 	defer c.dropMu.Unlock()
@@ -521,4 +533,11 @@ func (h *routingHook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Pac
 	}
 	h.core.route(source, pk)
 	return pk, packets.CodeSuccessIgnore
+}
+
+// Connected reports whether a client with this id holds an open
+// connection to the core.
+func (c *Core) Connected(clientID string) bool {
+	cl, ok := c.broker.Clients.Get(clientID)
+	return ok && !cl.Closed()
 }
