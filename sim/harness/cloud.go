@@ -95,7 +95,7 @@ func (c *cloudHost) Start(art *flow.Artifact, role string) error {
 		return aws.Credentials{AccessKeyID: cr.AccessKeyID, SecretAccessKey: cr.SecretAccessKey, SessionToken: cr.SessionToken, CanExpire: true, Expires: cr.Expires}, nil
 	})}
 	rt, err := flow.New(flow.Options{Plans: []*flow.Plan{plan}, Publish: run.publish, Logger: log, OnUpdate: run.rep.Update,
-		AWS: roleAWS, Lambdas: c.h.lambdaSnapshot()})
+		AWS: roleAWS, Lambdas: c.h.lambdaSnapshot(), ActionTimeout: c.h.opts.ActionTimeout})
 	if err != nil {
 		run.rep.Close()
 		return err

@@ -81,7 +81,16 @@ func selfSignedServerCert() (tls.Certificate, []byte, error) {
 // discovery returns the core's actual address. Best effort: a group
 // without a core definition has no core thing to update.
 func (h *Harness) publishConnectivity(ctx context.Context, group, mqttAddr string) error {
-	gg := greengrass.NewFromConfig(h.AWS, func(o *greengrass.Options) { o.BaseEndpoint = aws.String(h.URL) })
+	return PublishConnectivity(ctx, h.AWS, h.URL, group, mqttAddr)
+}
+
+// PublishConnectivity tells the Greengrass control plane at endpoint that
+// the core of the named group listens at mqttAddr (host:port), through
+// UpdateConnectivityInfo on the thing of the group's core definition, as a
+// core's IP detector does. It fails when the group has no version with a
+// core definition yet.
+func PublishConnectivity(ctx context.Context, cfg aws.Config, endpoint, group, mqttAddr string) error {
+	gg := greengrass.NewFromConfig(cfg, func(o *greengrass.Options) { o.BaseEndpoint = aws.String(endpoint) })
 	var groupID, version string
 	var token *string
 	for done := false; !done; {

@@ -65,6 +65,9 @@ type Options struct {
 	// (mutual TLS, IoT policies); default "127.0.0.1:0". DescribeEndpoint
 	// answers it.
 	IoTDataAddr string
+	// ActionTimeout is how long the Things Graph runtimes wait for a
+	// device's answer before the step fails; default 10s.
+	ActionTimeout time.Duration
 	// CoreTLS makes cores serve MQTT over mutual TLS only, with a server
 	// certificate issued by the group's CA; devices present their AWS IoT
 	// certificates. False serves plain TCP.
@@ -386,7 +389,7 @@ func (h *Harness) startCoreLocked(group, mqttAddr string) (rc *RunningCore, star
 	if mqttAddr == "" {
 		mqttAddr = "127.0.0.1:0"
 	}
-	reg := &runtimeRegistry{lambdas: h.lambdaSnapshot}
+	reg := &runtimeRegistry{lambdas: h.lambdaSnapshot, actionTimeout: h.opts.ActionTimeout}
 	var tlsCfg *tls.Config
 	if h.opts.CoreTLS {
 		cert, err := h.coreServerCert(group)
@@ -408,6 +411,40 @@ func (h *Harness) startCoreLocked(group, mqttAddr string) (rc *RunningCore, star
 	go func() { rc.done <- c.Run(ctx) }()
 	h.cores[group] = rc
 	return rc, true, nil
+}
+
+// RestartCore stops a group's running core and starts a new one on the
+// same MQTT address, as a core device that reboots: the new core applies
+// the group's latest deployment from the control plane (RunningCore
+// WaitApplied), and devices must reconnect.
+func (h *Harness) RestartCore(group string) (*RunningCore, error) {
+	h.mu.Lock()
+	rc := h.cores[group]
+	delete(h.cores, group)
+	h.mu.Unlock()
+	if rc == nil {
+		return nil, fmt.Errorf("harness: no core runs for group %q", group)
+	}
+	addr := rc.MQTTAddr()
+	if err := rc.stop(); err != nil && !errors.Is(err, context.Canceled) {
+		return nil, fmt.Errorf("harness: stopping the core of %s: %w", group, err)
+	}
+	return h.StartCore(group, addr)
+}
+
+// WaitApplied waits until the core has applied a deployment (the first
+// after it started) and returns its result.
+func (rc *RunningCore) WaitApplied(ctx context.Context) (core.DeploymentResult, error) {
+	for {
+		if ds := rc.Deployments(); len(ds) > 0 {
+			return ds[len(ds)-1], nil
+		}
+		select {
+		case <-ctx.Done():
+			return core.DeploymentResult{}, ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }
 
 // autoCore starts a core for a group that just got a deployment.

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -26,13 +27,41 @@ type runtimeRegistry struct {
 	mu       sync.Mutex
 	runtimes []*flow.Runtime
 	// lambdas returns the functions registered with the harness.
-	lambdas func() map[string]LambdaFunc
+	lambdas       func() map[string]LambdaFunc
+	actionTimeout time.Duration
 }
 
-// factory returns the FunctionFactory for the Things Graph runtime: it reads
-// the artifacts named in TG_ARTIFACTS from S3 through the SDK and compiles
-// them.
+// factory returns the Things Graph runtime factory of a harness core: it
+// remembers every runtime it starts (RunningCore Runtime).
 func (r *runtimeRegistry) factory(endpoint string) core.FunctionFactory {
+	return RuntimeFactory(endpoint, RuntimeOptions{Lambdas: r.lambdas, ActionTimeout: r.actionTimeout, OnStart: r.add})
+}
+
+func (r *runtimeRegistry) add(rt *flow.Runtime) {
+	r.mu.Lock()
+	r.runtimes = append(r.runtimes, rt)
+	r.mu.Unlock()
+}
+
+// RuntimeOptions configures RuntimeFactory.
+type RuntimeOptions struct {
+	// Lambdas, when set, returns the functions the flows' AwsLambda
+	// actions may call, by ARN or name; it is asked at each start.
+	Lambdas func() map[string]LambdaFunc
+	// ActionTimeout is how long a step waits for a device's answer;
+	// zero is the flow package's default.
+	ActionTimeout time.Duration
+	// OnStart, when set, is told of every runtime the factory starts.
+	OnStart func(*flow.Runtime)
+}
+
+// RuntimeFactory returns the FunctionFactory of the Things Graph runtime
+// (the Lambda named RuntimeFunctionName) for a core whose control plane is
+// at endpoint: it reads the artifacts named in TG_ARTIFACTS from S3
+// through the SDK, compiles them, and reports executions to the Things
+// Graph service, all signed with the core's credentials. It needs no
+// Harness: `tgsim core` installs it in a core of its own process.
+func RuntimeFactory(endpoint string, opts RuntimeOptions) core.FunctionFactory {
 	return func(ctx context.Context, env core.FunctionEnv) (core.Function, error) {
 		client := s3.NewFromConfig(env.AWS, func(o *s3.Options) {
 			o.BaseEndpoint = aws.String(endpoint)
@@ -84,15 +113,19 @@ func (r *runtimeRegistry) factory(endpoint string) core.FunctionFactory {
 		// REST services signed with SigV4 use the core's credentials (a
 		// Greengrass Lambda acts with the group role's; tgsim's core
 		// stands in with its own).
+		var lambdas map[string]LambdaFunc
+		if opts.Lambdas != nil {
+			lambdas = opts.Lambdas()
+		}
 		rt, err := flow.New(flow.Options{Plans: plans, Publish: env.Publish, Logger: env.Logger, OnUpdate: rep.Update,
-			AWS: env.AWS, Lambdas: r.lambdaMap()})
+			AWS: env.AWS, Lambdas: lambdas, ActionTimeout: opts.ActionTimeout})
 		if err != nil {
 			rep.Close()
 			return nil, err
 		}
-		r.mu.Lock()
-		r.runtimes = append(r.runtimes, rt)
-		r.mu.Unlock()
+		if opts.OnStart != nil {
+			opts.OnStart(rt)
+		}
 		return runtimeFunction{rt: rt, rep: rep}, nil
 	}
 }
@@ -100,13 +133,6 @@ func (r *runtimeRegistry) factory(endpoint string) core.FunctionFactory {
 // LambdaFunc is a Lambda function the harness hosts for AwsLambda
 // services: it gets the request payload and returns the response.
 type LambdaFunc = func(ctx context.Context, payload []byte) ([]byte, error)
-
-func (r *runtimeRegistry) lambdaMap() map[string]LambdaFunc {
-	if r.lambdas == nil {
-		return nil
-	}
-	return r.lambdas()
-}
 
 // RegisterLambda makes a function available to the flows' AwsLambda
 // service actions, by function ARN (with or without its version) or name.

@@ -30,6 +30,9 @@ type File struct {
 	Name        string   `yaml:"name"`
 	Description string   `yaml:"description"`
 	Timeout     Duration `yaml:"timeout"`
+	// ActionTimeout is how long the runtime waits for a device's answer
+	// before the step fails (States.Timeout); default 10s.
+	ActionTimeout Duration `yaml:"actionTimeout"`
 	// Matrix turns one file into one scenario per combination of values:
 	// every {{matrix.NAME}} in the file is replaced before it is read.
 	Matrix  map[string][]string `yaml:"matrix"`
@@ -165,6 +168,21 @@ type Step struct {
 	Call           *CallStep     `yaml:"call"`
 	Connect        *ConnectStep  `yaml:"connect"`
 	Undeploy       *UndeployStep `yaml:"undeploy"`
+	// Faults.
+	Disconnect  *ThingStep       `yaml:"disconnect"`
+	Reconnect   *ThingStep       `yaml:"reconnect"`
+	RestartCore *RestartCoreStep `yaml:"restartCore"`
+}
+
+// ThingStep names a thing whose device a fault step acts on.
+type ThingStep struct {
+	Thing string `yaml:"thing"`
+}
+
+// RestartCoreStep stops a group's core and starts it again: it applies the
+// group's last deployment, and the group's devices reconnect.
+type RestartCoreStep struct {
+	Group string `yaml:"group"`
 }
 
 // UndeployStep undeploys one of setup.deployments (named by its definition
@@ -537,8 +555,26 @@ func (f *File) validate() error {
 				add("steps[%d].undeploy.definition: %q is not the definition of any setup.deployments entry", i, u.Definition)
 			}
 		}
+		for _, ts := range []struct {
+			key string
+			s   *ThingStep
+		}{{"disconnect", s.Disconnect}, {"reconnect", s.Reconnect}} {
+			if ts.s == nil {
+				continue
+			}
+			n++
+			if !slices.ContainsFunc(f.Devices, func(d DeviceSpec) bool { return d.Thing == ts.s.Thing }) {
+				add("steps[%d].%s.thing: %q is not listed in devices", i, ts.key, ts.s.Thing)
+			}
+		}
+		if rc := s.RestartCore; rc != nil {
+			n++
+			if !groups[rc.Group] {
+				add("steps[%d].restartCore.group: %q is not listed in setup.greengrassGroups", i, rc.Group)
+			}
+		}
 		if n != 1 {
-			add("steps[%d]: exactly one of emit, publish, waitExecutions, call, connect, undeploy must be set, found %d", i, n)
+			add("steps[%d]: exactly one of emit, publish, waitExecutions, call, connect, undeploy, disconnect, reconnect, restartCore must be set, found %d", i, n)
 		}
 	}
 	for i, d := range f.Expect.Delivered {

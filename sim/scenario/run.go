@@ -86,6 +86,8 @@ type runner struct {
 	instanceOf map[string]string
 	// cloudIDs are the system instances deployed to the CLOUD target.
 	cloudIDs []string
+	// past keeps what devices received over connections since closed.
+	past     map[string][]device.Received
 	statuses map[string]string // flow configuration id → final status
 }
 
@@ -100,7 +102,7 @@ func Run(ctx context.Context, f *File, opts Options) *Report {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	// Cores speak mutual TLS only, as Greengrass cores do.
-	h, err := harness.Start(harness.Options{Logger: opts.Logger, CoreTLS: true})
+	h, err := harness.Start(harness.Options{Logger: opts.Logger, CoreTLS: true, ActionTimeout: time.Duration(f.ActionTimeout)})
 	if err != nil {
 		rep.Err = err
 		return rep
@@ -109,7 +111,7 @@ func Run(ctx context.Context, f *File, opts Options) *Report {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	r := &runner{log: opts.Logger, f: f, h: h, users: map[string]*identity{}, certs: map[string]tls.Certificate{}, groupCAs: map[string]*x509.CertPool{}, report: rep, groupOf: map[string]string{}, devices: map[string]*device.Device{},
-		deployIDs: map[string]string{}, statuses: map[string]string{}, instanceOf: map[string]string{}}
+		deployIDs: map[string]string{}, past: map[string][]device.Received{}, statuses: map[string]string{}, instanceOf: map[string]string{}}
 	defer func() {
 		for _, d := range r.devices {
 			d.Close()
@@ -514,56 +516,145 @@ func bindings(text string) []string {
 
 func (r *runner) startDevices(ctx context.Context) error {
 	for _, spec := range r.f.Devices {
-		addr, tlsCfg, err := r.broker(ctx, spec.Thing)
+		if err := r.connectDevice(ctx, spec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// connectDevice connects one device of the file, as its thing, to the
+// broker that serves the thing.
+func (r *runner) connectDevice(ctx context.Context, spec DeviceSpec) error {
+	addr, tlsCfg, err := r.broker(ctx, spec.Thing)
+	if err != nil {
+		return err
+	}
+	devID, ok := r.h.ThingsGraph.AssociatedDevice(spec.Thing)
+	if !ok {
+		return fmt.Errorf("thing %s has no associated device", spec.Thing)
+	}
+	def, ok := r.h.ThingsGraph.DeviceDefinition(r.h.Region(), r.h.AccountID(), devID)
+	if !ok {
+		return fmt.Errorf("device definition %s not found", devID)
+	}
+	opts := device.Options{ThingName: spec.Thing, Broker: addr, TLS: tlsCfg}
+	for _, ev := range def.Events {
+		topic, err := flow.ExpandTopic(ev.Topic, spec.Thing, r.h.Region(), r.h.AccountID())
 		if err != nil {
 			return err
 		}
-		devID, ok := r.h.ThingsGraph.AssociatedDevice(spec.Thing)
-		if !ok {
-			return fmt.Errorf("thing %s has no associated device", spec.Thing)
-		}
-		def, ok := r.h.ThingsGraph.DeviceDefinition(r.h.Region(), r.h.AccountID(), devID)
-		if !ok {
-			return fmt.Errorf("device definition %s not found", devID)
-		}
-		opts := device.Options{ThingName: spec.Thing, Broker: addr, TLS: tlsCfg}
-		for _, ev := range def.Events {
-			topic, err := flow.ExpandTopic(ev.Topic, spec.Thing, r.h.Region(), r.h.AccountID())
-			if err != nil {
-				return err
-			}
-			opts.Events = append(opts.Events, device.Event{Name: ev.Name, Topic: topic})
-		}
-		for _, a := range def.Actions {
-			req, err := flow.ExpandTopic(a.RequestTopic, spec.Thing, r.h.Region(), r.h.AccountID())
-			if err != nil {
-				return err
-			}
-			var resp string
-			if a.ResponseTopic != "" {
-				if resp, err = flow.ExpandTopic(a.ResponseTopic, spec.Thing, r.h.Region(), r.h.AccountID()); err != nil {
-					return err
-				}
-			}
-			act := device.Action{Name: a.Name, RequestTopic: req, ResponseTopic: resp}
-			if tmpl, ok := spec.Respond[a.Name]; ok {
-				thing := spec.Thing
-				act.Respond = func(seq int, _ []byte) []byte {
-					b, _ := json.Marshal(expand(tmpl, seq, thing))
-					return b
-				}
-			}
-			opts.Actions = append(opts.Actions, act)
-		}
-		d, err := device.Connect(ctx, opts)
+		opts.Events = append(opts.Events, device.Event{Name: ev.Name, Topic: topic})
+	}
+	for _, a := range def.Actions {
+		req, err := flow.ExpandTopic(a.RequestTopic, spec.Thing, r.h.Region(), r.h.AccountID())
 		if err != nil {
 			return err
 		}
-		r.devices[spec.Thing] = d
-		for _, f := range spec.Subscribe {
-			if err := d.Subscribe(ctx, f); err != nil {
+		var resp string
+		if a.ResponseTopic != "" {
+			if resp, err = flow.ExpandTopic(a.ResponseTopic, spec.Thing, r.h.Region(), r.h.AccountID()); err != nil {
 				return err
 			}
+		}
+		act := device.Action{Name: a.Name, RequestTopic: req, ResponseTopic: resp}
+		if tmpl, ok := spec.Respond[a.Name]; ok {
+			thing := spec.Thing
+			act.Respond = func(seq int, _ []byte) []byte {
+				b, _ := json.Marshal(expand(tmpl, seq, thing))
+				return b
+			}
+		}
+		opts.Actions = append(opts.Actions, act)
+	}
+	d, err := device.Connect(ctx, opts)
+	if err != nil {
+		return err
+	}
+	r.devices[spec.Thing] = d
+	for _, f := range spec.Subscribe {
+		if err := d.Subscribe(ctx, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// disconnectDevice closes a device's connection, keeping what it received.
+func (r *runner) disconnectDevice(thing string) error {
+	d := r.devices[thing]
+	if d == nil {
+		return fmt.Errorf("thing %s has no connected device", thing)
+	}
+	r.past[thing] = append(r.past[thing], d.Received()...)
+	d.Close()
+	delete(r.devices, thing)
+	// The step is done when the broker has let the client go, so what
+	// follows sees it offline.
+	if g := r.groupOf[thing]; g != cloudGroup {
+		if c := r.h.Core(g); c != nil {
+			for deadline := time.Now().Add(2 * time.Second); c.Connected(thing) && time.Now().Before(deadline); {
+				time.Sleep(5 * time.Millisecond)
+			}
+		}
+	}
+	return nil
+}
+
+func (r *runner) deviceSpec(thing string) (DeviceSpec, bool) {
+	for _, d := range r.f.Devices {
+		if d.Thing == thing {
+			return d, true
+		}
+	}
+	return DeviceSpec{}, false
+}
+
+// restartCore stops a group's core and starts it again on the same
+// address: it applies the group's last deployment from the control plane,
+// and the group's devices reconnect.
+func (r *runner) restartCore(ctx context.Context, group string) error {
+	// Let messages the core already routed reach the devices first: a
+	// flow step ends when the core took its message, not when the device
+	// got it. Quiet for 50 ms, or at most a second.
+	quietSince, last := time.Now(), -1
+	for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		n := 0
+		for th, d := range r.devices {
+			if r.groupOf[th] == group {
+				n += len(d.Received())
+			}
+		}
+		if n != last {
+			quietSince, last = time.Now(), n
+		} else if time.Since(quietSince) >= 50*time.Millisecond {
+			break
+		}
+	}
+	var things []string
+	for _, spec := range r.f.Devices {
+		if r.groupOf[spec.Thing] == group && r.devices[spec.Thing] != nil {
+			things = append(things, spec.Thing)
+			if err := r.disconnectDevice(spec.Thing); err != nil {
+				return err
+			}
+		}
+	}
+	rc, err := r.h.RestartCore(group)
+	if err != nil {
+		return fmt.Errorf("restartCore %s: %w", group, err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if res, err := rc.WaitApplied(wctx); err != nil {
+		return fmt.Errorf("restartCore %s: the restarted core applied nothing: %w", group, err)
+	} else if res.Status != "Success" {
+		return fmt.Errorf("restartCore %s: redeploying on start: %s: %s", group, res.Status, res.Error)
+	}
+	for _, th := range things {
+		spec, _ := r.deviceSpec(th)
+		if err := r.connectDevice(ctx, spec); err != nil {
+			return fmt.Errorf("restartCore %s: %w", group, err)
 		}
 	}
 	return nil
@@ -601,6 +692,22 @@ func (r *runner) step(ctx context.Context, s Step) error {
 		}
 	case s.Connect != nil:
 		if err := r.connectStep(ctx, s.Connect); err != nil {
+			return err
+		}
+	case s.Disconnect != nil:
+		if err := r.disconnectDevice(s.Disconnect.Thing); err != nil {
+			return fmt.Errorf("disconnect: %w", err)
+		}
+	case s.Reconnect != nil:
+		if r.devices[s.Reconnect.Thing] != nil {
+			return fmt.Errorf("reconnect: thing %s is connected", s.Reconnect.Thing)
+		}
+		spec, _ := r.deviceSpec(s.Reconnect.Thing)
+		if err := r.connectDevice(ctx, spec); err != nil {
+			return fmt.Errorf("reconnect: %w", err)
+		}
+	case s.RestartCore != nil:
+		if err := r.restartCore(ctx, s.RestartCore.Group); err != nil {
 			return err
 		}
 	case s.Undeploy != nil:
@@ -848,13 +955,15 @@ func diffSubs(want, have []Sub) (missing, extra []Sub) {
 func (r *runner) checkDelivered(ctx context.Context, d DeliveredExpect) {
 	name := fmt.Sprintf("delivered to %s on %s", d.Thing, d.Topic)
 	dev := r.devices[d.Thing]
-	if dev == nil {
+	past := r.past[d.Thing]
+	if dev == nil && past == nil {
 		r.check(name, false, "thing %s has no running device", d.Thing)
 		return
 	}
 	on := func(rs []device.Received) []device.Received {
 		var out []device.Received
-		for _, x := range rs {
+		// What the thing received over earlier connections counts too.
+		for _, x := range append(append([]device.Received(nil), past...), rs...) {
 			if x.Topic == d.Topic {
 				out = append(out, x)
 			}
@@ -867,8 +976,13 @@ func (r *runner) checkDelivered(ctx context.Context, d DeliveredExpect) {
 	}
 	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	_ = dev.WaitReceived(wctx, func(rs []device.Received) bool { return len(on(rs)) >= want })
-	got := on(dev.Received())
+	var got []device.Received
+	if dev != nil {
+		_ = dev.WaitReceived(wctx, func(rs []device.Received) bool { return len(on(rs)) >= want })
+		got = on(dev.Received())
+	} else {
+		got = on(nil)
+	}
 	if len(got) != want && (d.Count != nil || len(got) == 0) {
 		r.check(name, false, "%d messages, want %d", len(got), want)
 		return
