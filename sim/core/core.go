@@ -13,6 +13,7 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
@@ -128,6 +129,7 @@ type Core struct {
 	opts   Options
 	log    *slog.Logger
 	broker *mqtt.Server
+	shadow *shadowService // GGShadowService, the local shadows
 	ln     net.Listener
 
 	table atomic.Pointer[Table]
@@ -200,6 +202,7 @@ func New(opts Options) (*Core, error) {
 		ln.Close()
 		return nil, fmt.Errorf("core: add listener: %w", err)
 	}
+	c.shadow = newShadowService(func(topic string, payload []byte) error { return c.publishFrom(ShadowService, topic, payload) }, time.Now)
 	return c, nil
 }
 
@@ -243,6 +246,7 @@ func (c *Core) Run(ctx context.Context) error {
 	<-ctx.Done()
 	c.wg.Wait()
 	c.funcs.Load().closeAll()
+	c.shadow.close()
 	err := c.broker.Close()
 	c.log.Info("core stopped")
 	if aerr := <-agentErr; aerr != nil && !errors.Is(aerr, context.Canceled) {
@@ -317,6 +321,14 @@ func (c *Core) route(source string, pk packets.Packet) int {
 			}
 			if reason := c.deliverToClient(clientID, subs, pk); reason != "" {
 				c.drop(DropKey{Source: source, Topic: pk.TopicName, Target: target, Reason: reason})
+				continue
+			}
+			n++
+			continue
+		}
+		if target == ShadowService {
+			if !c.shadow.enqueue(Message{Source: source, Topic: pk.TopicName, Payload: append([]byte(nil), pk.Payload...)}) {
+				c.drop(DropKey{Source: source, Topic: pk.TopicName, Target: target, Reason: DropQueueFull})
 				continue
 			}
 			n++
