@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -31,6 +33,9 @@ type Config struct {
 	LogFormat       string // text or json
 	CorePlaintext   bool   // cores accept plain TCP instead of mutual TLS
 	IAM             edge.Mode
+	// AutoCores makes `up` start a core for each group that gets a
+	// deployment (default true).
+	AutoCores bool
 	// DataDir, when set, is where `up` keeps its state across restarts.
 	DataDir string
 
@@ -41,6 +46,16 @@ type Config struct {
 
 	// Bench is what `bench` drives.
 	Bench BenchConfig
+	// Core is what `core` runs.
+	Core CoreConfig
+}
+
+// CoreConfig holds the flags of tgsim core.
+type CoreConfig struct {
+	Group         string // the Greengrass group's name
+	Endpoint      string // URL of the running tgsim up
+	MQTTAddr      string // where devices connect
+	AdvertiseHost string // published for discovery; "" = derived from MQTTAddr
 }
 
 // BenchConfig holds the flags of tgsim bench.
@@ -60,6 +75,9 @@ Usage:
   tgsim validate FILE...        check TDM (.graphql) files together, IAM policies (.json) and scenarios (.yaml), offline
   tgsim health [--addr ADDR]    exit 0 if the tgsim up at ADDR answers its health check (the image's HEALTHCHECK)
   tgsim bench [flags]           drive the guide's flow in many rooms and measure throughput and latency
+  tgsim core --group NAME --endpoint URL [flags]
+                                run one Greengrass core (with the Things Graph runtime) as its own
+                                process, against the tgsim up at URL, for multi-host setups
 
 Flags (env in brackets):
   --addr ADDR         edge listen address [TGSIM_ADDR] (default 127.0.0.1:4566)
@@ -69,13 +87,15 @@ Flags (env in brackets):
   --region REGION     default region [TGSIM_REGION] (default us-east-1)
   --access-key ID     root access key id [TGSIM_ACCESS_KEY_ID] (default test)
   --secret-key KEY    root secret access key [TGSIM_SECRET_ACCESS_KEY] (default test)
-  --log-level LEVEL   debug, info, warn, error [TGSIM_LOG_LEVEL] (default: info for up, warn otherwise)
+  --log-level LEVEL   debug, info, warn, error [TGSIM_LOG_LEVEL] (default: info for up and core, warn otherwise)
   --log-format FMT    text or json [TGSIM_LOG_FORMAT] (default text)
   --core-plaintext    Greengrass cores accept plain TCP, not mutual TLS [TGSIM_CORE_PLAINTEXT=true]
   --iam MODE          off, soft or enforce [TGSIM_IAM] (default enforce): SigV4 and IAM on
                       every request; soft logs what would be denied and allows it
 
 Flags of up:
+  --auto-cores=false  do not start a Greengrass core for each group that gets a deployment
+                      (cores run as tgsim core processes instead) [TGSIM_AUTO_CORES=false]
   --data DIR          keep Things Graph, IAM, IoT, Greengrass and S3 state in DIR across restarts
                       [TGSIM_DATA_DIR] (default: none, everything in memory)
 
@@ -85,6 +105,17 @@ Flags of run (before the files):
                        "passed","failed","wallTimeMs"}
   --junit FILE        also write a JUnit XML report to FILE (a testsuite per scenario file,
                       a testcase per check)
+
+Flags of core (--access-key, --secret-key, --region, --log-* and --core-plaintext apply too):
+  --group NAME        the Greengrass group this core serves; it waits for the group [TGSIM_CORE_GROUP]
+  --endpoint URL      the tgsim up to follow, e.g. http://10.0.0.5:4566 [TGSIM_ENDPOINT]
+  --mqtt-addr A       where devices connect, mutual TLS with a certificate from the group CA
+                      [TGSIM_CORE_MQTT_ADDR] (default 127.0.0.1:8884: 8883 is tgsim up's IoT data plane;
+                      use 0.0.0.0:PORT to serve other hosts)
+  --advertise-host H  host published with UpdateConnectivityInfo for discovery and put in the
+                      certificate [TGSIM_CORE_ADVERTISE_HOST] (default: the --mqtt-addr host, or this
+                      machine's name when that is 0.0.0.0)
+  Start tgsim up with --auto-cores=false, or it also runs a core of its own for the group.
 
 Flags of bench:
   --rooms N           flow configurations, each a motion sensor, a camera and a screen (default 10)
@@ -106,7 +137,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	}
 	c := Config{Command: args[0]}
 	switch c.Command {
-	case "up", "run", "validate", "health", "bench":
+	case "up", "run", "validate", "health", "bench", "core":
 	case "help", "-h", "--help":
 		return Config{}, errUsage
 	default:
@@ -128,7 +159,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&c.AccessKeyID, "access-key", env("ACCESS_KEY_ID", harness.DefaultAccessKeyID), "")
 	fs.StringVar(&c.SecretAccessKey, "secret-key", env("SECRET_ACCESS_KEY", harness.DefaultSecretAccessKey), "")
 	defLevel := "warn"
-	if c.Command == "up" {
+	if c.Command == "up" || c.Command == "core" {
 		defLevel = "info"
 	}
 	level := fs.String("log-level", env("LOG_LEVEL", defLevel), "")
@@ -138,11 +169,16 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	fs.BoolVar(&c.JSON, "json", false, "")
 	fs.StringVar(&c.JUnit, "junit", "", "")
 	fs.StringVar(&c.DataDir, "data", env("DATA_DIR", ""), "")
+	fs.BoolVar(&c.AutoCores, "auto-cores", env("AUTO_CORES", "true") != "false", "")
 	fs.IntVar(&c.Bench.Rooms, "rooms", 10, "")
 	fs.Float64Var(&c.Bench.Rate, "rate", 100, "")
 	fs.DurationVar(&c.Bench.Duration, "duration", 10*time.Second, "")
 	fs.StringVar(&c.Bench.HTML, "html", "", "")
 	shard := fs.String("shard", "0/1", "")
+	fs.StringVar(&c.Core.Group, "group", env("CORE_GROUP", ""), "")
+	fs.StringVar(&c.Core.Endpoint, "endpoint", env("ENDPOINT", ""), "")
+	fs.StringVar(&c.Core.MQTTAddr, "mqtt-addr", env("CORE_MQTT_ADDR", harness.DefaultStandaloneCoreAddr), "")
+	fs.StringVar(&c.Core.AdvertiseHost, "advertise-host", env("CORE_ADVERTISE_HOST", ""), "")
 	if err := fs.Parse(args[1:]); err != nil {
 		return Config{}, fmt.Errorf("tgsim %s: %v: %w", c.Command, err, errUsage)
 	}
@@ -153,8 +189,12 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 			reportErr = fmt.Errorf("--%s: only tgsim run writes reports", f.Name)
 		case (f.Name == "rooms" || f.Name == "rate" || f.Name == "duration" || f.Name == "html" || f.Name == "shard") && c.Command != "bench":
 			reportErr = fmt.Errorf("--%s: only tgsim bench takes it", f.Name)
+		case (f.Name == "group" || f.Name == "endpoint" || f.Name == "mqtt-addr" || f.Name == "advertise-host") && c.Command != "core":
+			reportErr = fmt.Errorf("--%s: only tgsim core takes it", f.Name)
 		case f.Name == "junit" && c.JUnit == "":
 			reportErr = errors.New("--junit needs a file name")
+		case f.Name == "auto-cores" && c.Command != "up":
+			reportErr = errors.New("--auto-cores: only tgsim up starts cores by itself")
 		case f.Name == "data" && c.Command != "up":
 			reportErr = errors.New("--data: only tgsim up keeps state")
 		case f.Name == "data" && c.DataDir == "":
@@ -167,6 +207,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	c.Args = fs.Args()
 	if c.Command != "up" {
 		c.DataDir = "" // TGSIM_DATA_DIR is for up only; run and validate start fresh
+		c.AutoCores = false
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(*level)); err != nil {
 		return Config{}, fmt.Errorf("--log-level %q: expected debug, info, warn or error", *level)
@@ -211,6 +252,25 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("tgsim bench takes no arguments, found %q: %w", c.Args, errUsage)
 		}
 		b.ShardIndex, b.ShardCount = si, sn
+	}
+	if c.Command != "core" {
+		c.Core = CoreConfig{}
+	} else {
+		cc := &c.Core
+		switch {
+		case cc.Group == "":
+			return Config{}, fmt.Errorf("tgsim core needs --group NAME: %w", errUsage)
+		case cc.Endpoint == "":
+			return Config{}, fmt.Errorf("tgsim core needs --endpoint URL (a running tgsim up): %w", errUsage)
+		case len(c.Args) > 0:
+			return Config{}, fmt.Errorf("tgsim core takes no arguments, found %q: %w", c.Args, errUsage)
+		}
+		if u, err := url.Parse(cc.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return Config{}, fmt.Errorf("--endpoint %q: expected a URL such as http://127.0.0.1:4566", cc.Endpoint)
+		}
+		if _, _, err := net.SplitHostPort(cc.MQTTAddr); err != nil {
+			return Config{}, fmt.Errorf("--mqtt-addr %q: expected host:port", cc.MQTTAddr)
+		}
 	}
 	if c.Command == "health" && len(c.Args) > 0 {
 		return Config{}, fmt.Errorf("tgsim health takes no arguments, found %q: %w", c.Args, errUsage)

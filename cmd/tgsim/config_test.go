@@ -17,6 +17,16 @@ func TestLoad(t *testing.T) {
 	with := func(f func(*Config)) Config {
 		c := def
 		f(&c)
+		if c.Command == "up" {
+			c.AutoCores = true // up's default
+		}
+		return c
+	}
+	core := func(f func(*Config)) Config {
+		c := def
+		c.Command, c.LogLevel, c.Args = "core", slog.LevelInfo, []string{}
+		c.Core = CoreConfig{Group: "g", Endpoint: "http://10.0.0.5:4566", MQTTAddr: "127.0.0.1:8884"}
+		f(&c)
 		return c
 	}
 	tests := []struct {
@@ -147,6 +157,35 @@ func TestLoad(t *testing.T) {
 			want: with(func(c *Config) { c.Command = "run"; c.LogLevel = slog.LevelWarn; c.Args = []string{"a.yaml"} })},
 		{name: "data is for up only", args: []string{"run", "--data", "/a", "a.yaml"}, wantErr: "--data: only tgsim up keeps state"},
 		{name: "data needs a directory", args: []string{"up", "--data="}, wantErr: "--data needs a directory"},
+		{name: "core defaults", args: []string{"core", "--group", "g", "--endpoint", "http://10.0.0.5:4566"}, want: core(func(*Config) {})},
+		{name: "core flags", args: []string{"core", "--group", "g", "--endpoint", "http://10.0.0.5:4566", "--mqtt-addr", "0.0.0.0:9883",
+			"--advertise-host", "pi.local", "--core-plaintext", "--access-key", "AK", "--secret-key", "SK", "--region", "eu-west-1", "--log-level", "debug"},
+			want: core(func(c *Config) {
+				c.Core.MQTTAddr, c.Core.AdvertiseHost, c.CorePlaintext = "0.0.0.0:9883", "pi.local", true
+				c.AccessKeyID, c.SecretAccessKey, c.Region, c.LogLevel = "AK", "SK", "eu-west-1", slog.LevelDebug
+			})},
+		{name: "core from env", args: []string{"core"}, env: map[string]string{"TGSIM_CORE_GROUP": "g", "TGSIM_ENDPOINT": "http://10.0.0.5:4566", "TGSIM_CORE_MQTT_ADDR": "127.0.0.1:1"},
+			want: core(func(c *Config) { c.Core.MQTTAddr = "127.0.0.1:1" })},
+		{name: "core needs a group", args: []string{"core", "--endpoint", "http://127.0.0.1:4566"}, usage: true, wantErr: "tgsim core needs --group NAME"},
+		{name: "core needs an endpoint", args: []string{"core", "--group", "g"}, usage: true, wantErr: "tgsim core needs --endpoint URL"},
+		{name: "core endpoint is a URL", args: []string{"core", "--group", "g", "--endpoint", "127.0.0.1:4566"}, wantErr: `--endpoint "127.0.0.1:4566": expected a URL`},
+		{name: "core mqtt address", args: []string{"core", "--group", "g", "--endpoint", "http://h:1", "--mqtt-addr", "8884"}, wantErr: `--mqtt-addr "8884": expected host:port`},
+		{name: "core takes no files", args: []string{"core", "--group", "g", "--endpoint", "http://h:1", "x"}, usage: true, wantErr: "tgsim core takes no arguments"},
+		{name: "group is for core only", args: []string{"up", "--group", "g"}, wantErr: "--group: only tgsim core takes it"},
+		{name: "mqtt-addr is for core only", args: []string{"bench", "--mqtt-addr", "127.0.0.1:1"}, wantErr: "--mqtt-addr: only tgsim core takes it"},
+		{name: "core env ignored by up", args: []string{"up"}, env: map[string]string{"TGSIM_CORE_GROUP": "g", "TGSIM_ENDPOINT": "http://h:1"},
+			want: with(func(c *Config) { c.Command = "up"; c.LogLevel = slog.LevelInfo; c.Args = []string{} })},
+		{name: "up without cores", args: []string{"up", "--auto-cores=false"}, want: func() Config {
+			c := with(func(c *Config) { c.Command = "up"; c.LogLevel = slog.LevelInfo; c.Args = []string{} })
+			c.AutoCores = false
+			return c
+		}()},
+		{name: "up without cores from env", args: []string{"up"}, env: map[string]string{"TGSIM_AUTO_CORES": "false"}, want: func() Config {
+			c := with(func(c *Config) { c.Command = "up"; c.LogLevel = slog.LevelInfo; c.Args = []string{} })
+			c.AutoCores = false
+			return c
+		}()},
+		{name: "auto-cores is for up only", args: []string{"core", "--group", "g", "--endpoint", "http://h:1", "--auto-cores=false"}, wantErr: "--auto-cores: only tgsim up"},
 		{name: "junit without value", args: []string{"run", "--junit"}, usage: true, wantErr: "flag needs an argument"},
 	}
 	for _, tt := range tests {

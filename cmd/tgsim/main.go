@@ -62,6 +62,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		return health(ctx, cfg, stdout, stderr)
 	case "bench":
 		return runBench(ctx, cfg, logger, stdout, stderr)
+	case "core":
+		return runCore(ctx, cfg, logger, stdout, stderr)
 	}
 	return 2
 }
@@ -103,7 +105,7 @@ func up(ctx context.Context, cfg Config, logger *slog.Logger, stdout, stderr io.
 	h, err := harness.Start(harness.Options{
 		Addr: cfg.Addr, DiscoveryAddr: cfg.DiscoveryAddr, IoTDataAddr: cfg.IoTDataAddr, AccountID: cfg.AccountID, Region: cfg.Region,
 		AccessKeyID: cfg.AccessKeyID, SecretAccessKey: cfg.SecretAccessKey, IAM: cfg.IAM, Logger: logger,
-		AutoCores: true, CoreTLS: !cfg.CorePlaintext, DataDir: cfg.DataDir,
+		AutoCores: cfg.AutoCores, CoreTLS: !cfg.CorePlaintext, DataDir: cfg.DataDir,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "tgsim up:", err)
@@ -115,17 +117,21 @@ func up(ctx context.Context, cfg Config, logger *slog.Logger, stdout, stderr io.
 		_ = h.Close()
 		return 1
 	}
+	coresNote := `a Greengrass core starts for each group that gets a deployment; the health
+  body lists each core's MQTT address (mutual TLS: a device presents its AWS IoT
+  certificate and trusts the group CA; client id = thing name)`
+	if !cfg.AutoCores {
+		coresNote = "no Greengrass core starts here (--auto-cores=false): run tgsim core --group NAME --endpoint " + h.URL
+	}
 	fmt.Fprintf(stdout, `tgsim is serving iotthingsgraph, s3, greengrass, iot, iam and sts at %s
   export AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_REGION=%s
   aws --endpoint-url %s s3 ls
   account %s; IAM %s; health: %s/_tgsim/health; stop with Ctrl-C
-  a Greengrass core starts for each group that gets a deployment; the health
-  body lists each core's MQTT address (mutual TLS: a device presents its AWS IoT
-  certificate and trusts the group CA; client id = thing name)
+  %s
   Greengrass discovery (mutual TLS with a device's IoT certificate): %s/greengrass/discover/thing/NAME
   AWS IoT Core data plane (MQTT, mutual TLS, IoT policies): %s
     trust %s as devices trust Amazon Root CA 1
-`, h.URL, cfg.AccessKeyID, cfg.SecretAccessKey, cfg.Region, h.URL, cfg.AccountID, cfg.IAM, h.URL, h.DiscoveryURL, h.IoTData.Addr(), caFile)
+`, h.URL, cfg.AccessKeyID, cfg.SecretAccessKey, cfg.Region, h.URL, cfg.AccountID, cfg.IAM, h.URL, coresNote, h.DiscoveryURL, h.IoTData.Addr(), caFile)
 	if cfg.DataDir != "" {
 		fmt.Fprintf(stdout, "  state is kept in %s\n", cfg.DataDir)
 	}

@@ -29,13 +29,20 @@ func (s *Service) Describe(r *http.Request) (awsproto.Call, error) {
 	if strings.HasPrefix(r.URL.Path, CoreChannelPrefix) {
 		// The core's own channel: in AWS the core's certificate policy
 		// grants greengrass:GetDeployment and
-		// greengrass:UpdateCoreDeploymentStatus.
+		// greengrass:UpdateCoreDeploymentStatus (and CreateCertificate for
+		// its MQTT server certificate).
 		segs := strings.Split(strings.TrimPrefix(r.URL.Path, CoreChannelPrefix), "/")
 		call := awsproto.Call{Operation: "GetDeployment", Action: "greengrass:GetDeployment", Resources: []string{"*"}}
 		if len(segs) >= 2 && segs[0] == "groups" {
 			call.Resources = []string{base + "groups/" + segs[1]}
 		}
-		if r.Method == http.MethodPost {
+		switch {
+		case r.Method == http.MethodPost && len(segs) == 3 && segs[2] == "coreCertificate":
+			// The core's server certificate: AWS's minimal core policy
+			// grants greengrass:CreateCertificate for it (resource "*"
+			// there; tgsim names the group).
+			call.Operation, call.Action = "CreateCertificate", "greengrass:CreateCertificate"
+		case r.Method == http.MethodPost:
 			call.Operation, call.Action = "UpdateCoreDeploymentStatus", "greengrass:UpdateCoreDeploymentStatus"
 			if len(segs) >= 4 {
 				call.Resources = []string{base + "groups/" + segs[1] + "/deployments/" + segs[3]}

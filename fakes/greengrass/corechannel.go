@@ -17,6 +17,7 @@ import (
 //
 //	GET  /_tgsim/greengrass/groups/{GroupId}/deployments/next?after={DeploymentId}&wait={duration}
 //	POST /_tgsim/greengrass/groups/{GroupId}/deployments/{DeploymentId}/status
+//	POST /_tgsim/greengrass/groups/{GroupId}/coreCertificate (issueCoreCertificate)
 //
 // Divergence: not an AWS API; no AWS client calls it.
 const CoreChannelPrefix = "/_tgsim/greengrass/"
@@ -53,7 +54,7 @@ const (
 	maxCoreWait     = 60 * time.Second
 )
 
-// serveCoreChannel answers the two core routes.
+// serveCoreChannel answers the core routes.
 func (s *Service) serveCoreChannel(w http.ResponseWriter, r *http.Request) {
 	segs := strings.Split(strings.TrimPrefix(r.URL.Path, CoreChannelPrefix), "/")
 	var err error
@@ -62,6 +63,8 @@ func (s *Service) serveCoreChannel(w http.ResponseWriter, r *http.Request) {
 		err = s.nextDeployment(w, r, segs[1])
 	case r.Method == http.MethodPost && len(segs) == 5 && segs[0] == "groups" && segs[2] == "deployments" && segs[4] == "status":
 		err = s.reportStatus(w, r, segs[1], segs[3])
+	case r.Method == http.MethodPost && len(segs) == 3 && segs[0] == "groups" && segs[2] == "coreCertificate":
+		err = s.issueCoreCertificate(w, r, segs[1])
 	default:
 		err = unknownOperation(r.Method, r.URL.Path)
 	}
