@@ -80,6 +80,41 @@ func (m *MetricsWriter) Metric(name, typ, help string, value float64, labels ...
 	fmt.Fprintf(m.w, "# HELP %s %s\n# TYPE %s %s\n%s %s\n", name, help, name, typ, b.String(), strconv.FormatFloat(value, 'g', -1, 64))
 }
 
+// Histogram writes one histogram (NAME_bucket with le, NAME_sum,
+// NAME_count) under a HELP and TYPE header. cumulative[i] counts the
+// observations <= bounds[i]; its last element, one past bounds, counts
+// them all (+Inf).
+func (m *MetricsWriter) Histogram(name, help string, bounds []float64, cumulative []uint64, sum float64, labels ...string) {
+	if m.w == nil || len(cumulative) != len(bounds)+1 {
+		return
+	}
+	lbl := func(extra ...string) string {
+		all := append(append([]string(nil), labels...), extra...)
+		if len(all) == 0 {
+			return ""
+		}
+		var b strings.Builder
+		b.WriteByte('{')
+		for i := 0; i+1 < len(all); i += 2 {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, "%s=%q", all[i], all[i+1])
+		}
+		b.WriteByte('}')
+		return b.String()
+	}
+	fmt.Fprintf(m.w, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name)
+	for i, c := range cumulative {
+		le := "+Inf"
+		if i < len(bounds) {
+			le = strconv.FormatFloat(bounds[i], 'g', -1, 64)
+		}
+		fmt.Fprintf(m.w, "%s_bucket%s %d\n", name, lbl("le", le), c)
+	}
+	fmt.Fprintf(m.w, "%s_sum%s %s\n%s_count%s %d\n", name, lbl(), strconv.FormatFloat(sum, 'g', -1, 64), name, lbl(), cumulative[len(cumulative)-1])
+}
+
 func (e *Edge) metrics(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4")
 	var body strings.Builder

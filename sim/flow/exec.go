@@ -192,7 +192,9 @@ loop:
 				ready = append(ready, st.Name)
 				running[i] = true
 				go func() {
+					t0 := time.Now()
 					res := r.runStep(ctx, p, ex, st)
+					r.stepLatency.observe(time.Since(t0))
 					res.idx, res.step = i, st
 					results <- res
 				}()

@@ -112,3 +112,24 @@ func TestRuntimeReportsExecutions(t *testing.T) {
 		t.Errorf("reported %d messages, status %s; runtime has %d, %s", len(got[ex.ID]), status[ex.ID], len(ex.Messages), ex.Status)
 	}
 }
+
+func TestHistogram(t *testing.T) {
+	var h histogram
+	for _, d := range []time.Duration{500 * time.Microsecond, time.Millisecond, 3 * time.Millisecond, 2 * time.Second, time.Minute} {
+		h.observe(d)
+	}
+	got := h.snapshot()
+	// Buckets: ≤1ms: 2; ≤2.5ms: 2; ≤5ms: 3; ... ≤2.5s: 4; ... ≤10s: 4; +Inf: 5.
+	want := []uint64{2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 4, 4, 4, 5}
+	if len(got.Counts) != len(want) {
+		t.Fatalf("%d buckets, want %d", len(got.Counts), len(want))
+	}
+	for i := range want {
+		if got.Counts[i] != want[i] {
+			t.Errorf("bucket %d = %d, want %d (%v)", i, got.Counts[i], want[i], got.Counts)
+		}
+	}
+	if got.Sum < 62 || got.Sum > 62.01 {
+		t.Errorf("sum = %g s", got.Sum)
+	}
+}

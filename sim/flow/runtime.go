@@ -67,7 +67,9 @@ type Runtime struct {
 	waiters map[string][]chan []byte // response topic → FIFO of waiting actions
 	execs   []*Execution
 	counts  map[string]int // executions ended, by status, since the start
-	changed chan struct{}
+
+	stepLatency histogram
+	changed     chan struct{}
 }
 
 // New starts a runtime; timer triggers start ticking at once.

@@ -3,6 +3,8 @@ package harness_test
 import (
 	"context"
 	"crypto/tls"
+	"io"
+	"net/http"
 	"os"
 	"slices"
 	"strings"
@@ -197,6 +199,26 @@ func TestCloudDeployment(t *testing.T) {
 	}
 	if got := screen.Received(); len(got) != 1 || !strings.Contains(string(got[0].Payload), "https://img/1.jpg") {
 		t.Errorf("screen received %v", got)
+	}
+
+	// /metrics shows the cloud runtime and the data plane.
+	resp, err := http.Get(h.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`tgsim_flow_executions_total{flow_configuration="` + room215 + `",status="SUCCEEDED"} 1`,
+		`tgsim_flow_step_duration_seconds_count{flow_configuration="` + room215 + `"} 2`,
+		`tgsim_flow_step_duration_seconds_bucket{flow_configuration="` + room215 + `",le="+Inf"} 2`,
+		"# TYPE tgsim_flow_step_duration_seconds histogram",
+		"tgsim_iot_connections 3",
+		"tgsim_iot_rules_matched_total 2",
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
 	}
 
 	if _, err := tg.UndeploySystemInstance(&iotthingsgraph.UndeploySystemInstanceInput{Id: awsv1.String(room215)}); err != nil {
