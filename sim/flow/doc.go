@@ -33,8 +33,17 @@
 // store the decoded JSON answer in the step's out variable. Messages:
 // ACTIVITY_SCHEDULED, ACTIVITY_STARTED (thing, action), THING_ACTION_TASK,
 // THING_ACTION_TASK_SUCCEEDED / _FAILED, ACKNOWLEDGE_TASK_MESSAGE,
-// ACTIVITY_SUCCEEDED / ACTIVITY_FAILED. Modbus device actions (no request
-// topic) fail their step as not supported.
+// ACTIVITY_SUCCEEDED / ACTIVITY_FAILED.
+//
+// DeviceActivity (Modbus devices, modbus.go): a JSON request on
+// modbus/adapter/request for the Greengrass Modbus-RTU Protocol Adapter
+// connector (operation "<Operation>Request", device = serverId, address,
+// count or value/values), answered on modbus/adapter/response and matched
+// by id; values are encoded into coils and registers, and read results
+// decoded by the response property, per the guide's table. An adapter
+// status other than "success" is States.TaskFailed. [INF] A
+// WriteSingleCoil takes its value from the request params; reads without
+// ReadCount read one.
 //
 // ChoiceActivity (spec §2.9): rules are evaluated in order; the first whose
 // expression is truthy fires its setEvent, else the default rule's event.
@@ -131,6 +140,6 @@
 // arrives from R. Divergence: a condition that combines two different
 // events never fires. Timer triggers ("every N units") run on a ticker.
 //
-// Anything else (an unknown activity kind, Modbus actions, other service
-// protocols) fails its step with a message naming the construct.
+// Anything else (an unknown activity kind, other service protocols,
+// mappings) fails its step with a message naming the construct.
 package flow

@@ -441,12 +441,15 @@ func (r *Runtime) runDevice(ctx context.Context, p *Plan, ex *Execution, st *tdm
 	if da == nil {
 		return nil, nil, runtimeErr("device %s (thing %s) has no action %q", dev.ID, thing, act.Action)
 	}
-	if da.Modbus != nil || da.RequestTopic == "" {
-		return nil, nil, runtimeErr("device %s action %s: %s %s is not supported by this runtime (only MQTT Publish actions)", dev.ID, da.Name, dev.Protocol, da.Operation)
-	}
 	reqEnv, err := r.argEnv(p, ex, act.Args)
 	if err != nil {
 		return nil, nil, err
+	}
+	if da.Modbus != nil {
+		return r.runModbus(ctx, ex, st, attempt, thing, dev, da, reqEnv)
+	}
+	if da.RequestTopic == "" {
+		return nil, nil, runtimeErr("device %s action %s: %s %s has no request topic", dev.ID, da.Name, dev.Protocol, da.Operation)
 	}
 	body := map[string]any{}
 	for _, prm := range da.RequestParams {

@@ -67,6 +67,7 @@ type Runtime struct {
 	waiters map[string][]chan []byte // response topic → FIFO of waiting actions
 	execs   []*Execution
 	counts  map[string]int // executions ended, by status, since the start
+	byID    map[string]chan []byte // Modbus requests awaiting their response, by id
 
 	stepLatency histogram
 	changed     chan struct{}
@@ -142,6 +143,9 @@ func (r *Runtime) tick(p *Plan, tr *Trigger, period time.Duration) {
 // Handle takes one message routed to the runtime: an answer some action is
 // waiting for, or a device event that may fire triggers.
 func (r *Runtime) Handle(_ context.Context, topic string, payload []byte) {
+	if topic == ModbusResponseTopic && r.handleModbusResponse(payload) {
+		return
+	}
 	r.mu.Lock()
 	if q := r.waiters[topic]; len(q) > 0 {
 		ch := q[0]
