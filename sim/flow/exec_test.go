@@ -634,7 +634,7 @@ func TestUnsupportedConstructsFailTheStep(t *testing.T) {
 		{"empty activity", tdm.Step{Name: "s"}, "activity  is not supported"},
 		{"service not in artifact", tdm.Step{Name: "s", Activity: tdm.Activity{Kind: tdm.ActivityWebservice, Service: "urn:tdm:x:service:Nope", Action: "a"}}, "service urn:tdm:x:service:Nope is not in flow configuration"},
 		{"choice rule without expr", tdm.Step{Name: "s", Activity: tdm.Activity{Kind: "ChoiceActivity", Choice: &tdm.Choice{Rules: []tdm.ChoiceRule{{Name: "r"}}}}}, "ChoiceActivity rule r: expression"},
-		{"Modbus device action", tdm.Step{Name: "s", Activity: tdm.Activity{Kind: tdm.ActivityDevice, DeviceID: "Coil", Action: "read"}}, "MODBUS ReadCoils is not supported by this runtime"},
+		{"Modbus device without a serverId", tdm.Step{Name: "s", Activity: tdm.Activity{Kind: tdm.ActivityDevice, DeviceID: "Coil", Action: "read"}}, `Modbus serverId "" is not a number`},
 		{"bad condition", tdm.Step{Name: "s", Condition: "${(}", Activity: tdm.Activity{Kind: tdm.ActivityDevice}}, "condition"},
 	}
 	for _, tt := range tests {

@@ -66,7 +66,7 @@ type Runtime struct {
 	mu      sync.Mutex
 	waiters map[string][]chan []byte // response topic → FIFO of waiting actions
 	execs   []*Execution
-	counts  map[string]int // executions ended, by status, since the start
+	counts  map[string]int         // executions ended, by status, since the start
 	byID    map[string]chan []byte // Modbus requests awaiting their response, by id
 
 	stepLatency histogram
