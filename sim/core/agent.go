@@ -148,6 +148,16 @@ func (c *Core) resolveGroup(ctx context.Context, gg *greengrass.Client) (string,
 func (c *Core) apply(ctx context.Context, gg *greengrass.Client, groupID string, d *deploymentNotice) error {
 	c.deployMu.Lock()
 	defer c.deployMu.Unlock()
+	if d.DeploymentType == "ResetDeployment" || d.DeploymentType == "ForceResetDeployment" {
+		// AWS: Greengrass v1 developer guide, "Reset deployments": the
+		// core forgets the group's deployed configuration. Nothing routes,
+		// no function runs, and every device is disconnected.
+		empty, _ := NewTable(nil, nil)
+		c.table.Store(empty)
+		c.funcs.Swap(&functionSet{byARN: map[string]*hostedFunction{}}).closeAll()
+		c.disconnectRemoved(empty)
+		return nil
+	}
 	gv, err := gg.GetGroupVersion(ctx, &greengrass.GetGroupVersionInput{GroupId: aws.String(groupID), GroupVersionId: aws.String(d.GroupVersionID)})
 	if err != nil {
 		return fmt.Errorf("get group version %s: %w", d.GroupVersionID, err)
