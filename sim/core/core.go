@@ -52,7 +52,14 @@ type Options struct {
 	Functions map[string]FunctionFactory
 	// FunctionQueue is each function's message queue size; default 1000.
 	FunctionQueue int
-	Logger        *slog.Logger
+	// Cloud publishes to AWS IoT Core as the core's identity: messages
+	// routed to the target "cloud" go through it, in order, from the
+	// core's spool. Nil drops them (DropNoCloud).
+	Cloud CloudPublisher
+	// SpoolBytes bounds the spool of cloud-bound messages (topic plus
+	// payload bytes); default DefaultSpoolBytes (Greengrass's 2.5 MB).
+	SpoolBytes int
+	Logger     *slog.Logger
 }
 
 // Message is one MQTT message handed to a function.
@@ -130,7 +137,10 @@ type Core struct {
 	log    *slog.Logger
 	broker *mqtt.Server
 	shadow *shadowService // GGShadowService, the local shadows
-	ln     net.Listener
+	cloud  *cloudSpool    // the spool of cloud-bound messages; nil without Options.Cloud
+	// cloudDown is the partition state when there is no spool.
+	cloudDown atomic.Bool
+	ln        net.Listener
 
 	table atomic.Pointer[Table]
 	funcs atomic.Pointer[functionSet]
@@ -161,6 +171,9 @@ func New(opts Options) (*Core, error) {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.SpoolBytes <= 0 {
+		opts.SpoolBytes = DefaultSpoolBytes
 	}
 	c := &Core{
 		opts:       opts,
@@ -203,6 +216,9 @@ func New(opts Options) (*Core, error) {
 		return nil, fmt.Errorf("core: add listener: %w", err)
 	}
 	c.shadow = newShadowService(func(topic string, payload []byte) error { return c.publishFrom(ShadowService, topic, payload) }, time.Now)
+	if opts.Cloud != nil {
+		c.cloud = newCloudSpool(c, opts.Cloud, opts.SpoolBytes)
+	}
 	return c, nil
 }
 
@@ -247,6 +263,9 @@ func (c *Core) Run(ctx context.Context) error {
 	c.wg.Wait()
 	c.funcs.Load().closeAll()
 	c.shadow.close()
+	if c.cloud != nil {
+		c.cloud.close()
+	}
 	err := c.broker.Close()
 	c.log.Info("core stopped")
 	if aerr := <-agentErr; aerr != nil && !errors.Is(aerr, context.Canceled) {
@@ -329,6 +348,18 @@ func (c *Core) route(source string, pk packets.Packet) int {
 		if target == ShadowService {
 			if !c.shadow.enqueue(Message{Source: source, Topic: pk.TopicName, Payload: append([]byte(nil), pk.Payload...)}) {
 				c.drop(DropKey{Source: source, Topic: pk.TopicName, Target: target, Reason: DropQueueFull})
+				continue
+			}
+			n++
+			continue
+		}
+		if target == CloudTarget {
+			if c.cloud == nil {
+				c.drop(DropKey{Source: source, Topic: pk.TopicName, Target: target, Reason: DropNoCloud})
+				continue
+			}
+			if !c.cloud.enqueue(spooled{source: source, topic: pk.TopicName, payload: append([]byte(nil), pk.Payload...)}) {
+				c.drop(DropKey{Source: source, Topic: pk.TopicName, Target: target, Reason: DropSpoolFull})
 				continue
 			}
 			n++

@@ -129,6 +129,11 @@ type Harness struct {
 
 	lambdaMu sync.Mutex
 	lambdas  map[string]LambdaFunc
+
+	// cloudMu guards what IoT Core accepted and the partitions.
+	cloudMu     sync.Mutex
+	cloudMsgs   []iotdata.Message
+	partitioned map[string]bool // group → cut off from AWS IoT Core
 }
 
 // trackConn remembers each connection's state, so Close can drop the ones
@@ -233,6 +238,7 @@ func Start(opts Options) (*Harness, error) {
 		Policies:                func(certID string) []string { return h.IoT.PoliciesForCertificate(certID) },
 		OnMessage: func(m iotdata.Message) {
 			h.Rules.Handle(iotfake.Message{Topic: m.Topic, ClientID: m.ClientID, Principal: m.Principal, Payload: m.Payload, Timestamp: m.Timestamp})
+			h.fromCloud(m)
 		},
 	})
 	if err != nil {
@@ -402,10 +408,12 @@ func (h *Harness) startCoreLocked(group, mqttAddr string) (rc *RunningCore, star
 		GroupName: group, Endpoint: h.URL, AWS: h.AWS, MQTTAddr: mqttAddr, Logger: h.opts.Logger, TLS: tlsCfg,
 		VerifyCertificate: h.IoT.VerifyClientCertificate,
 		Functions:         map[string]core.FunctionFactory{RuntimeFunctionName: reg.factory(h.URL)},
+		Cloud:             h.corePublisher(group),
 	})
 	if err != nil {
 		return nil, false, err
 	}
+	c.SetCloudConnected(!h.isPartitioned(group))
 	ctx, cancel := context.WithCancel(context.Background())
 	rc = &RunningCore{Core: c, Group: group, cancel: cancel, done: make(chan error, 1), runtime: reg}
 	go func() { rc.done <- c.Run(ctx) }()

@@ -124,6 +124,18 @@ type Setup struct {
 	Flows            []string         `yaml:"flows"`
 	Systems          []string         `yaml:"systems"`
 	Deployments      []DeploymentSpec `yaml:"deployments"`
+	// CloudSubscriptions add thing → cloud subscriptions to a group's
+	// subscription definition and redeploy the group, after Deployments.
+	CloudSubscriptions []CloudSubSpec `yaml:"cloudSubscriptions"`
+}
+
+// CloudSubSpec is one subscription from a thing to AWS IoT Core ("cloud")
+// on a topic filter, appended to a group's deployed subscription
+// definition.
+type CloudSubSpec struct {
+	Group string `yaml:"group"`
+	Thing string `yaml:"thing"`
+	Topic string `yaml:"topic"`
 }
 
 // ThingSpec is a registry thing, with a certificate, associated with a
@@ -172,6 +184,23 @@ type Step struct {
 	Disconnect  *ThingStep       `yaml:"disconnect"`
 	Reconnect   *ThingStep       `yaml:"reconnect"`
 	RestartCore *RestartCoreStep `yaml:"restartCore"`
+	// Partition cuts a group's core off from AWS IoT Core; Heal ends it.
+	Partition *RestartCoreStep `yaml:"partition"`
+	Heal      *RestartCoreStep `yaml:"heal"`
+	// CloudReceived checks, at this point of the timeline, what AWS IoT
+	// Core has accepted on a topic.
+	CloudReceived *CloudReceivedExpect `yaml:"cloudReceived"`
+}
+
+// CloudReceivedExpect checks the messages AWS IoT Core's data plane
+// accepted on a topic (from devices, cores' cloud routes, the Publish API
+// and republish actions): exactly Count of them (default: at least one),
+// and, with Payload, equal in order to the template expanded for seq
+// 1..Count.
+type CloudReceivedExpect struct {
+	Topic   string `yaml:"topic"`
+	Count   *int   `yaml:"count"`
+	Payload any    `yaml:"payload"`
 }
 
 // ThingStep names a thing whose device a fault step acts on.
@@ -255,6 +284,8 @@ type Expect struct {
 	Executions    *ExecExpect       `yaml:"executions"`
 	Denials       []DenialExpect    `yaml:"denials"`
 	IoTDenials    []IoTDenialExpect `yaml:"iotDenials"`
+	// CloudReceived checks what AWS IoT Core accepted, at the end.
+	CloudReceived []CloudReceivedExpect `yaml:"cloudReceived"`
 }
 
 // IoTDenialExpect checks the AWS IoT data plane's refusals (IoT policies
@@ -573,8 +604,42 @@ func (f *File) validate() error {
 				add("steps[%d].restartCore.group: %q is not listed in setup.greengrassGroups", i, rc.Group)
 			}
 		}
+		for _, gs := range []struct {
+			key string
+			s   *RestartCoreStep
+		}{{"partition", s.Partition}, {"heal", s.Heal}} {
+			if gs.s == nil {
+				continue
+			}
+			n++
+			if !groups[gs.s.Group] {
+				add("steps[%d].%s.group: %q is not listed in setup.greengrassGroups", i, gs.key, gs.s.Group)
+			}
+		}
+		if s.CloudReceived != nil {
+			n++
+			if s.CloudReceived.Topic == "" {
+				add("steps[%d].cloudReceived.topic: required", i)
+			}
+		}
 		if n != 1 {
-			add("steps[%d]: exactly one of emit, publish, waitExecutions, call, connect, undeploy, disconnect, reconnect, restartCore must be set, found %d", i, n)
+			add("steps[%d]: exactly one of emit, publish, waitExecutions, call, connect, undeploy, disconnect, reconnect, restartCore, partition, heal, cloudReceived must be set, found %d", i, n)
+		}
+	}
+	for i, cs := range f.Setup.CloudSubscriptions {
+		if !groups[cs.Group] {
+			add("setup.cloudSubscriptions[%d].group: %q is not listed in setup.greengrassGroups", i, cs.Group)
+		}
+		if !things[cs.Thing] {
+			add("setup.cloudSubscriptions[%d].thing: %q is not listed in setup.things", i, cs.Thing)
+		}
+		if cs.Topic == "" {
+			add("setup.cloudSubscriptions[%d].topic: required", i)
+		}
+	}
+	for i, c := range f.Expect.CloudReceived {
+		if c.Topic == "" {
+			add("expect.cloudReceived[%d].topic: required", i)
 		}
 	}
 	for i, d := range f.Expect.Delivered {

@@ -263,7 +263,7 @@ func (r *runner) setup(ctx context.Context) error {
 			return err
 		}
 	}
-	return nil
+	return r.setupCloudSubscriptions(ctx)
 }
 
 // thingWithCert creates a thing with an active certificate attached.
@@ -710,6 +710,16 @@ func (r *runner) step(ctx context.Context, s Step) error {
 		if err := r.restartCore(ctx, s.RestartCore.Group); err != nil {
 			return err
 		}
+	case s.Partition != nil:
+		if err := r.h.Partition(s.Partition.Group, false); err != nil {
+			return fmt.Errorf("partition: %w", err)
+		}
+	case s.Heal != nil:
+		if err := r.h.Partition(s.Heal.Group, true); err != nil {
+			return fmt.Errorf("heal: %w", err)
+		}
+	case s.CloudReceived != nil:
+		r.checkCloudReceived(ctx, "IoT Core received on "+s.CloudReceived.Topic+" (step)", *s.CloudReceived)
 	case s.Undeploy != nil:
 		if err := r.undeploy(ctx, s.Undeploy); err != nil {
 			return err
@@ -885,6 +895,9 @@ func (r *runner) expect(ctx context.Context) {
 		} else {
 			r.check(name, got > 0, "%d denials, want at least 1 (data-plane denials: %v)", got, seen)
 		}
+	}
+	for _, c := range e.CloudReceived {
+		r.checkCloudReceived(ctx, "IoT Core received on "+c.Topic, c)
 	}
 	if x := e.Executions; x != nil {
 		var all []flow.Execution
