@@ -234,10 +234,16 @@ func (p roleCredentials) Retrieve() (credv1.Value, error) {
 // the role's credentials itself.
 func (p roleCredentials) IsExpired() bool { return true }
 
-// reportExecutions sends the runtime's execution records to Things Graph,
-// signed as the service (tgsim-internal route, as the cores use).
+// reportExecutions sends the cloud runtimes' execution records to Things
+// Graph, signed as the service.
 func (h *Harness) reportExecutions(ctx context.Context, body []byte) error {
-	resp, err := awsproto.DoSigned(ctx, h.AWS, http.MethodPost, strings.TrimRight(h.URL, "/")+flow.ReportPath, "iotthingsgraph", body)
+	return postReport(ctx, h.AWS, h.URL, body)
+}
+
+// postReport posts a batch of execution records to the Things Graph
+// service's tgsim-internal report route, SigV4-signed with cfg.
+func postReport(ctx context.Context, cfg aws.Config, endpoint string, body []byte) error {
+	resp, err := awsproto.DoSigned(ctx, cfg, http.MethodPost, strings.TrimRight(endpoint, "/")+flow.ReportPath, "iotthingsgraph", body)
 	if err != nil {
 		return err
 	}

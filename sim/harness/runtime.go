@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -12,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/tgsim/tgsim/fakes/awsproto"
 	"github.com/tgsim/tgsim/sim/core"
 	"github.com/tgsim/tgsim/sim/deploy"
 	"github.com/tgsim/tgsim/sim/flow"
@@ -99,16 +97,7 @@ func RuntimeFactory(endpoint string, opts RuntimeOptions) core.FunctionFactory {
 		// Executions go to the Things Graph service, signed as the core.
 		cfg := env.AWS
 		rep := flow.NewReporter(func(ctx context.Context, body []byte) error {
-			resp, err := awsproto.DoSigned(ctx, cfg, http.MethodPost, strings.TrimRight(endpoint, "/")+flow.ReportPath, "iotthingsgraph", body)
-			if err != nil {
-				return err
-			}
-			defer resp.Body.Close()
-			if resp.StatusCode != http.StatusOK {
-				b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-				return fmt.Errorf("HTTP %d: %s", resp.StatusCode, b)
-			}
-			return nil
+			return postReport(ctx, cfg, endpoint, body)
 		}, env.Logger)
 		// REST services signed with SigV4 use the core's credentials (a
 		// Greengrass Lambda acts with the group role's; tgsim's core
