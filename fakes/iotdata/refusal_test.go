@@ -144,7 +144,7 @@ func TestProtocolRefusalsAreRecorded(t *testing.T) {
 				}
 				defer other.Close()
 				write(t, other, fzPingreq)
-				if _, err := other.expect(13, 2*time.Second); err != nil {
+				if _, err := other.ExpectPacket(13, 2*time.Second); err != nil {
 					t.Fatalf("PINGREQ after the refusal: %v", err)
 				}
 				if n := len(e.b.Denials()); n != 1 {

@@ -1,12 +1,11 @@
 package core
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/hex"
-	"errors"
 	"fmt"
+	"github.com/tgsim/tgsim/fakes/mqtttest"
 	"io"
 	"net"
 	"os"
@@ -30,114 +29,18 @@ type nopFn struct{}
 func (nopFn) Handle(context.Context, Message) {}
 func (nopFn) Close() error                    { return nil }
 
-// fzConn is a hand-driven MQTT connection.
-type fzConn struct {
-	net.Conn
-	r *bufio.Reader
-}
+// The packet helpers are fakes/mqtttest's, under this file's short names.
+type fzConn = mqtttest.Conn
 
-func fzVarint(n int) []byte {
-	var out []byte
-	for {
-		b := byte(n % 128)
-		n /= 128
-		if n > 0 {
-			b |= 0x80
-		}
-		out = append(out, b)
-		if n == 0 {
-			return out
-		}
-	}
-}
-
-func fzPacket(header byte, body []byte) []byte {
-	return append(append([]byte{header}, fzVarint(len(body))...), body...)
-}
-
-func fzStr(s string) []byte { return append([]byte{byte(len(s) >> 8), byte(len(s))}, s...) }
-
-// fzConnect is a CONNECT: clean session/start, keepalive 60, no properties.
-func fzConnect(clientID string, v5 bool) []byte {
-	level := byte(4)
-	if v5 {
-		level = 5
-	}
-	body := []byte{0x00, 0x04, 'M', 'Q', 'T', 'T', level, 0x02, 0x00, 0x3c}
-	if v5 {
-		body = append(body, 0x00)
-	}
-	return fzPacket(0x10, append(body, fzStr(clientID)...))
-}
-
-func fzSubscribe(pid uint16, filter string, qos byte, v5 bool) []byte {
-	body := []byte{byte(pid >> 8), byte(pid)}
-	if v5 {
-		body = append(body, 0x00)
-	}
-	body = append(append(body, fzStr(filter)...), qos)
-	return fzPacket(0x82, body)
-}
-
-func fzPublish(topic string, qos byte, pid uint16, payload []byte, v5 bool) []byte {
-	body := fzStr(topic)
-	if qos > 0 {
-		body = append(body, byte(pid>>8), byte(pid))
-	}
-	if v5 {
-		body = append(body, 0x00)
-	}
-	return fzPacket(0x30|qos<<1, append(body, payload...))
-}
-
-var fzPingreq = []byte{0xc0, 0x00}
-
-// read returns the next packet's type nibble and body.
-func (c *fzConn) read(d time.Duration) (typ byte, body []byte, err error) {
-	c.SetReadDeadline(time.Now().Add(d))
-	h, err := c.r.ReadByte()
-	if err != nil {
-		return 0, nil, err
-	}
-	n, mul := 0, 1
-	for i := 0; ; i++ {
-		b, err := c.r.ReadByte()
-		if err != nil {
-			return 0, nil, err
-		}
-		if i == 4 {
-			return 0, nil, errors.New("malformed remaining length from the broker")
-		}
-		n += int(b&0x7f) * mul
-		if b&0x80 == 0 {
-			break
-		}
-		mul *= 128
-	}
-	body = make([]byte, n)
-	if _, err := io.ReadFull(c.r, body); err != nil {
-		return 0, nil, err
-	}
-	return h >> 4, body, nil
-}
-
-// expect reads until a packet of type typ; it fails on anything else but
-// PUBLISH (deliveries may arrive at any time).
-func (c *fzConn) expect(typ byte, d time.Duration) ([]byte, error) {
-	deadline := time.Now().Add(d)
-	for {
-		got, body, err := c.read(time.Until(deadline))
-		if err != nil {
-			return nil, fmt.Errorf("waiting for packet type %d: %w", typ, err)
-		}
-		if got == typ {
-			return body, nil
-		}
-		if got != 3 && got != 13 {
-			return nil, fmt.Errorf("got packet type %d (%x), want %d", got, body, typ)
-		}
-	}
-}
+var (
+	fzVarint    = mqtttest.Varint
+	fzPacket    = mqtttest.Packet
+	fzStr       = mqtttest.Str
+	fzConnect   = mqtttest.Connect
+	fzSubscribe = mqtttest.Subscribe
+	fzPublish   = mqtttest.Publish
+	fzPingreq   = mqtttest.Pingreq
+)
 
 // fzDialCore connects clientID over MQTT 3.1.1 or 5 and waits for a
 // successful CONNACK.
@@ -146,13 +49,13 @@ func fzDialCore(addr, clientID string, v5 bool) (*fzConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &fzConn{Conn: nc, r: bufio.NewReader(nc)}
+	c := mqtttest.NewConn(nc)
 	c.SetWriteDeadline(time.Now().Add(2 * time.Second))
 	if _, err := c.Write(fzConnect(clientID, v5)); err != nil {
 		c.Close()
 		return nil, err
 	}
-	body, err := c.expect(2, 2*time.Second)
+	body, err := c.ExpectPacket(2, 2*time.Second)
 	if err != nil {
 		c.Close()
 		return nil, fmt.Errorf("CONNACK for %s: %w", clientID, err)
@@ -279,7 +182,7 @@ func FuzzCorePackets(f *testing.F) {
 	if _, err := camera.Write(fzSubscribe(1, "#", 0, false)); err != nil {
 		f.Fatal(err)
 	}
-	if _, err := camera.expect(9, 2*time.Second); err != nil {
+	if _, err := camera.ExpectPacket(9, 2*time.Second); err != nil {
 		f.Fatalf("camera SUBACK: %v", err)
 	}
 	var probes int
@@ -313,7 +216,7 @@ func FuzzCorePackets(f *testing.F) {
 		if _, err := sensor.Write(append(fzPublish(fuzzProbeTopc, 0, 0, payload, false), fzPingreq...)); err != nil {
 			t.Fatalf("sensor publish: %v", err)
 		}
-		if _, err := sensor.expect(13, 2*time.Second); err != nil {
+		if _, err := sensor.ExpectPacket(13, 2*time.Second); err != nil {
 			t.Fatalf("sensor PINGRESP: %v", err)
 		}
 		camera.SetWriteDeadline(time.Now().Add(2 * time.Second))
@@ -322,7 +225,7 @@ func FuzzCorePackets(f *testing.F) {
 		}
 		deadline := time.Now().Add(2 * time.Second)
 		for {
-			typ, body, err := camera.read(time.Until(deadline))
+			typ, body, err := camera.ReadPacket(time.Until(deadline))
 			if err != nil {
 				t.Fatalf("camera did not get the probe %q (Stats %+v, drops %v): %v", payload, c.Stats(), c.Drops(), err)
 			}

@@ -144,7 +144,7 @@ func TestProtocolRefusalsAreRecorded(t *testing.T) {
 				}
 				defer other.Close()
 				write(t, other, fzPingreq)
-				if _, err := other.expect(13, 2*time.Second); err != nil {
+				if _, err := other.ExpectPacket(13, 2*time.Second); err != nil {
 					t.Fatalf("PINGREQ after the refusal: %v", err)
 				}
 				if got := c.Refusals(); !maps.Equal(got, map[string]uint64{tt.want: 1}) {
