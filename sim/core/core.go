@@ -11,6 +11,7 @@ import (
 	"net"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -439,9 +440,32 @@ func (c *Core) publishFrom(source string, topic string, payload []byte) error {
 		Origin:      source,
 	}
 	if c.route(source, pk) == 0 {
+		if len(c.table.Load().Targets(source, topic)) > 0 {
+			// Routed, but every copy was dropped: say why.
+			return fmt.Errorf("publish %s from %s: %w", topic, source, c.lastDrop(source, topic))
+		}
 		return fmt.Errorf("publish %s from %s: %w", topic, source, ErrNoRoute)
 	}
 	return nil
+}
+
+// ErrDropped is returned by a function's Publish when the table routes the
+// message but every copy was dropped (target offline, in-flight window
+// full, ...).
+var ErrDropped = errors.New("every target dropped the message")
+
+// lastDrop names the drop reasons recorded for a source and topic.
+func (c *Core) lastDrop(source, topic string) error {
+	c.dropMu.Lock()
+	defer c.dropMu.Unlock()
+	var reasons []string
+	for k := range c.drops {
+		if k.Source == source && k.Topic == topic && !slices.Contains(reasons, k.Reason) {
+			reasons = append(reasons, k.Reason)
+		}
+	}
+	slices.Sort(reasons)
+	return fmt.Errorf("%w (%s)", ErrDropped, strings.Join(reasons, ", "))
 }
 
 // routingHook plugs the core into mochi: it authenticates devices by the

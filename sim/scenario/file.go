@@ -283,7 +283,10 @@ type Expect struct {
 	Dropped       []DroppedExpect   `yaml:"dropped"`
 	Executions    *ExecExpect       `yaml:"executions"`
 	Denials       []DenialExpect    `yaml:"denials"`
-	IoTDenials    []IoTDenialExpect `yaml:"iotDenials"`
+	// HeapMiB bounds the Go heap in use at the end of the run (the whole
+	// simulated world, devices included), after a collection.
+	HeapMiB    float64           `yaml:"heapMiB"`
+	IoTDenials []IoTDenialExpect `yaml:"iotDenials"`
 	// CloudReceived checks what AWS IoT Core accepted, at the end.
 	CloudReceived []CloudReceivedExpect `yaml:"cloudReceived"`
 }
@@ -347,10 +350,17 @@ type DroppedExpect struct {
 	Count  *int   `yaml:"count"`
 }
 
-// ExecExpect counts flow executions by status.
+// ExecExpect counts flow executions by status, and bounds their speed.
 type ExecExpect struct {
 	Succeeded *int `yaml:"succeeded"`
 	Failed    *int `yaml:"failed"`
+	// P50 and P99 bound the duration of succeeded executions (start to
+	// end, as the runtime records them).
+	P50 Duration `yaml:"p50"`
+	P99 Duration `yaml:"p99"`
+	// PerSecond is the least rate of succeeded executions, counted from
+	// the first one's start to the last one's end.
+	PerSecond float64 `yaml:"perSecond"`
 }
 
 // Duration is a time.Duration written as "10s".

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"reflect"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -912,6 +913,57 @@ func (r *runner) expect(ctx context.Context) {
 			got := countStatus(all, flow.StatusFailed)
 			r.check("executions failed", got == *x.Failed, "%d FAILED, want %d", got, *x.Failed)
 		}
+		if x.P50 > 0 || x.P99 > 0 || x.PerSecond > 0 {
+			r.checkSpeed(all, x)
+		}
+	}
+	if e.HeapMiB > 0 {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		got := float64(ms.HeapInuse) / (1 << 20)
+		r.check("heap in use", got <= e.HeapMiB, "%.1f MiB, want at most %.0f MiB", got, e.HeapMiB)
+	}
+}
+
+// checkSpeed checks the succeeded executions' duration percentiles and
+// their rate.
+func (r *runner) checkSpeed(all []flow.Execution, x *ExecExpect) {
+	var durs []time.Duration
+	var first, last time.Time
+	for _, e := range all {
+		if e.Status != flow.StatusSucceeded {
+			continue
+		}
+		durs = append(durs, e.UpdatedAt.Sub(e.CreatedAt))
+		if first.IsZero() || e.CreatedAt.Before(first) {
+			first = e.CreatedAt
+		}
+		if e.UpdatedAt.After(last) {
+			last = e.UpdatedAt
+		}
+	}
+	if len(durs) == 0 {
+		r.check("execution speed", false, "no succeeded executions to measure")
+		return
+	}
+	sort.Slice(durs, func(i, j int) bool { return durs[i] < durs[j] })
+	pct := func(p float64) time.Duration { return durs[int(p*float64(len(durs)-1))] }
+	if x.P50 > 0 {
+		got := pct(0.50)
+		r.check("execution p50", got <= time.Duration(x.P50), "%s over %d executions, want at most %s", got, len(durs), time.Duration(x.P50))
+	}
+	if x.P99 > 0 {
+		got := pct(0.99)
+		r.check("execution p99", got <= time.Duration(x.P99), "%s over %d executions, want at most %s", got, len(durs), time.Duration(x.P99))
+	}
+	if x.PerSecond > 0 {
+		window := last.Sub(first)
+		rate := float64(len(durs))
+		if window > 0 {
+			rate /= window.Seconds()
+		}
+		r.check("executions per second", rate >= x.PerSecond, "%.1f/s (%d in %s), want at least %g/s", rate, len(durs), window.Round(time.Millisecond), x.PerSecond)
 	}
 }
 
