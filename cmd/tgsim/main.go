@@ -124,7 +124,7 @@ func up(ctx context.Context, cfg Config, logger *slog.Logger, stdout, stderr io.
 	if !cfg.AutoCores {
 		coresNote = "no Greengrass core starts here (--auto-cores=false): run tgsim core --group NAME --endpoint " + h.URL
 	}
-	fmt.Fprintf(stdout, `tgsim is serving iotthingsgraph, s3, greengrass, iot, iam and sts at %s
+	fmt.Fprintf(stdout, `tgsim is serving iotthingsgraph, s3, greengrass, iot, iot-data, iam and sts at %s
   export AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_REGION=%s
   aws --endpoint-url %s s3 ls
   account %s; IAM %s; health: %s/_tgsim/health; stop with Ctrl-C

@@ -15,10 +15,10 @@ import (
 
 func TestParseRootCAPath(t *testing.T) {
 	out := `time=2026-11-27T01:58:28Z level=INFO msg="AWS IoT data plane listening"
-tgsim is serving iotthingsgraph, s3, greengrass, iot, iam and sts at http://[::]:4566
+tgsim is serving iotthingsgraph, s3, greengrass, iot, iot-data, iam and sts at http://[::]:4566
   AWS IoT Core data plane (MQTT, mutual TLS, IoT policies): [::]:8883
     trust /tmp/tgsim-iot-data-root-ca-1.pem as devices trust Amazon Root CA 1
-tgsim is serving iotthingsgraph, s3, greengrass, iot, iam and sts at http://[::]:4566
+tgsim is serving iotthingsgraph, s3, greengrass, iot, iot-data, iam and sts at http://[::]:4566
     trust /data/iot-data-root-ca.pem as devices trust Amazon Root CA 1
 `
 	got, err := parseRootCAPath(strings.NewReader(out))
