@@ -213,6 +213,20 @@ func (c *Core) apply(ctx context.Context, gg *greengrass.Client, groupID string,
 			fnDefs = out.Definition.Functions
 		}
 	}
+	var connectors []ggtypes.Connector
+	if arn := aws.ToString(def.ConnectorDefinitionVersionArn); arn != "" {
+		id, vid, err := definitionVersionIDs(arn, "connectors")
+		if err != nil {
+			return err
+		}
+		out, err := gg.GetConnectorDefinitionVersion(ctx, &greengrass.GetConnectorDefinitionVersionInput{ConnectorDefinitionId: &id, ConnectorDefinitionVersionId: &vid})
+		if err != nil {
+			return fmt.Errorf("get connector definition version: %w", err)
+		}
+		if out.Definition != nil {
+			connectors = out.Definition.Connectors
+		}
+	}
 	table, err := NewTable(routes, devices)
 	if err != nil {
 		return err
@@ -220,6 +234,18 @@ func (c *Core) apply(ctx context.Context, gg *greengrass.Client, groupID string,
 	fs, err := c.startFunctions(ctx, fnDefs)
 	if err != nil {
 		return err
+	}
+	// Connectors are hosted like functions, under their ARN. Only the
+	// Modbus-RTU Protocol Adapter is simulated; messages to any other
+	// connector are dropped ("function not running").
+	for _, cn := range connectors {
+		arn := aws.ToString(cn.ConnectorArn)
+		if !isModbusAdapter(arn) {
+			c.log.Warn("connector not simulated; messages routed to it are dropped", "connector", arn)
+			continue
+		}
+		ad := &modbusAdapter{bank: &c.modbus, publish: func(topic string, payload []byte) error { return c.publishFrom(arn, topic, payload) }}
+		fs.byARN[arn] = startHosted(arn, ad, 1000)
 	}
 	// Swap: the table first so that new functions' publishes route by it,
 	// then the functions; old functions stop after nothing can reach them.

@@ -138,6 +138,7 @@ type Core struct {
 	log    *slog.Logger
 	broker *mqtt.Server
 	shadow *shadowService // GGShadowService, the local shadows
+	modbus modbusBank     // the simulated Modbus units behind the adapter connector
 	cloud  *cloudSpool    // the spool of cloud-bound messages; nil without Options.Cloud
 	// cloudDown is the partition state when there is no spool.
 	cloudDown atomic.Bool
