@@ -91,7 +91,7 @@ var _ = Describe("tgsim in a container", Label("containers"), Ordered, func() {
 		Expect(endpoint).To(HavePrefix("http://"))
 		Expect(httpGet(ctx, endpoint+container.HealthPath)).To(ContainSubstring(`"status":"ok"`))
 		Expect(containerLogs(ctx, c)).To(And(
-			ContainSubstring(container.StartupLine+" iotthingsgraph, s3, greengrass, iot, iam and sts"),
+			ContainSubstring(container.StartupLine+" iotthingsgraph, s3, greengrass, iot, iot-data, iam and sts"),
 			ContainSubstring("state is kept in /data")))
 	}, NodeTimeout(30*time.Second))
 
