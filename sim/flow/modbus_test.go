@@ -131,17 +131,17 @@ func modbusPlan(t *testing.T) *Plan {
 	return p
 }
 
-// TestModbusThroughTheAdapter: a flow reads a holding register and writes
-// the value to another, through the adapter's topics, matched by id.
-func TestModbusThroughTheAdapter(t *testing.T) {
+// runPump runs the Pump flow once against the adapter and returns the
+// ended execution.
+func runPump(t *testing.T, a *fakeAdapter) Execution {
+	t.Helper()
 	p := modbusPlan(t)
-	a := &fakeAdapter{regs: map[int]map[int64]int{3: {0: 0xfff6}}} // -10
 	rt, err := New(Options{Plans: []*Plan{p}, Publish: a.publish, ActionTimeout: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	a.rt = rt
-	defer rt.Close()
+	t.Cleanup(func() { rt.Close() })
 	if _, err := rt.startFlow(p, "Pump", []any{"Pump1"}, "T"); err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +150,14 @@ func TestModbusThroughTheAdapter(t *testing.T) {
 	if err := rt.WaitExecutions(ctx, func(ex []Execution) bool { return len(ex) == 1 && ex[0].Status != StatusRunning }); err != nil {
 		t.Fatal(err)
 	}
-	ex := rt.Executions()[0]
+	return rt.Executions()[0]
+}
+
+// TestModbusThroughTheAdapter: a flow reads a holding register and writes
+// the value to another, through the adapter's topics, matched by id.
+func TestModbusThroughTheAdapter(t *testing.T) {
+	a := &fakeAdapter{regs: map[int]map[int64]int{3: {0: 0xfff6}}} // -10
+	ex := runPump(t, a)
 	if ex.Status != StatusSucceeded {
 		t.Fatalf("status %s: %+v", ex.Status, ex.Messages[len(ex.Messages)-1])
 	}
@@ -174,23 +181,8 @@ func TestModbusThroughTheAdapter(t *testing.T) {
 // TestModbusAdapterFailure: an adapter error fails the step with its
 // status and message (States.TaskFailed, catchable).
 func TestModbusAdapterFailure(t *testing.T) {
-	p := modbusPlan(t)
 	a := &fakeAdapter{regs: map[int]map[int64]int{}, fail: "exception"}
-	rt, err := New(Options{Plans: []*Plan{p}, Publish: a.publish, ActionTimeout: 2 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.rt = rt
-	defer rt.Close()
-	if _, err := rt.startFlow(p, "Pump", []any{"Pump1"}, "T"); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := rt.WaitExecutions(ctx, func(ex []Execution) bool { return len(ex) == 1 && ex[0].Status != StatusRunning }); err != nil {
-		t.Fatal(err)
-	}
-	ex := rt.Executions()[0]
+	ex := runPump(t, a)
 	last := ex.Messages[len(ex.Messages)-1]
 	if ex.Status != StatusFailed || !strings.Contains(last.Payload, "the Modbus adapter answered ReadHoldingRegisters for thing Pump1: exception: CRC error") {
 		t.Errorf("status %s, last message %s", ex.Status, last.Payload)
