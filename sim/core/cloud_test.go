@@ -51,7 +51,7 @@ func cloudCore(t *testing.T, cloud CloudPublisher, spool int) *Core {
 	c.table.Store(tab)
 	t.Cleanup(func() {
 		c.cloud.close()
-		c.shadow.close()
+		_ = c.shadow.close()
 		c.broker.Close()
 	})
 	return c

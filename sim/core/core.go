@@ -137,9 +137,9 @@ type Core struct {
 	opts   Options
 	log    *slog.Logger
 	broker *mqtt.Server
-	shadow *shadowService // GGShadowService, the local shadows
-	modbus modbusBank     // the simulated Modbus units behind the adapter connector
-	cloud  *cloudSpool    // the spool of cloud-bound messages; nil without Options.Cloud
+	shadow *hostedFunction // GGShadowService, the local shadows (a shadowService)
+	modbus modbusBank      // the simulated Modbus units behind the adapter connector
+	cloud  *cloudSpool     // the spool of cloud-bound messages; nil without Options.Cloud
 	// cloudDown is the partition state when there is no spool.
 	cloudDown atomic.Bool
 	ln        net.Listener
@@ -217,7 +217,7 @@ func New(opts Options) (*Core, error) {
 		ln.Close()
 		return nil, fmt.Errorf("core: add listener: %w", err)
 	}
-	c.shadow = newShadowService(func(topic string, payload []byte) error { return c.publishFrom(ShadowService, topic, payload) }, time.Now)
+	c.shadow = startHosted(ShadowService, newShadowService(func(topic string, payload []byte) error { return c.publishFrom(ShadowService, topic, payload) }, time.Now), 1000)
 	if opts.Cloud != nil {
 		c.cloud = newCloudSpool(c, opts.Cloud, opts.SpoolBytes)
 	}
@@ -264,7 +264,7 @@ func (c *Core) Run(ctx context.Context) error {
 	<-ctx.Done()
 	c.wg.Wait()
 	c.funcs.Load().closeAll()
-	c.shadow.close()
+	_ = c.shadow.close()
 	if c.cloud != nil {
 		c.cloud.close()
 	}
@@ -347,14 +347,6 @@ func (c *Core) route(source string, pk packets.Packet) int {
 			n++
 			continue
 		}
-		if target == ShadowService {
-			if !c.shadow.enqueue(Message{Source: source, Topic: pk.TopicName, Payload: append([]byte(nil), pk.Payload...)}) {
-				c.drop(DropKey{Source: source, Topic: pk.TopicName, Target: target, Reason: DropQueueFull})
-				continue
-			}
-			n++
-			continue
-		}
 		if target == CloudTarget {
 			if c.cloud == nil {
 				c.drop(DropKey{Source: source, Topic: pk.TopicName, Target: target, Reason: DropNoCloud})
@@ -367,7 +359,11 @@ func (c *Core) route(source string, pk packets.Packet) int {
 			n++
 			continue
 		}
-		if hf, ok := c.funcs.Load().byARN[target]; ok {
+		hf, ok := c.funcs.Load().byARN[target]
+		if target == ShadowService {
+			hf, ok = c.shadow, true
+		}
+		if ok {
 			if !hf.enqueue(Message{Source: source, Topic: pk.TopicName, Payload: append([]byte(nil), pk.Payload...)}) {
 				c.drop(DropKey{Source: source, Topic: pk.TopicName, Target: target, Reason: DropQueueFull})
 				continue

@@ -64,7 +64,7 @@ func startTestCore(t *testing.T) (*Core, *echoFn) {
 	}
 	t.Cleanup(func() {
 		c.funcs.Load().closeAll()
-		c.shadow.close()
+		_ = c.shadow.close()
 		c.broker.Close()
 	})
 	return c, fn

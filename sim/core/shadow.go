@@ -21,8 +21,7 @@ const ShadowService = "GGShadowService"
 // service documents"): update, get and delete of classic and named
 // shadows, with accepted/rejected replies, update/delta and
 // update/documents. Replies go out with source GGShadowService, so they
-// reach a device only where a subscription allows. Requests are handled
-// in arrival order by one goroutine.
+// reach a device only where a subscription allows.
 //
 // [INF] Local shadows live in memory: a restarted core starts empty (real
 // cores keep them in a local database and may sync them with the cloud;
@@ -31,11 +30,8 @@ type shadowService struct {
 	publish func(topic string, payload []byte) error
 	now     func() time.Time
 
-	mu    sync.Mutex
-	docs  map[string]*shadowDoc // by thing + "\x00" + shadow name
-	queue chan Message
-	done  chan struct{}
-	stop  context.CancelFunc
+	mu   sync.Mutex
+	docs map[string]*shadowDoc // by thing + "\x00" + shadow name
 }
 
 type shadowDoc struct {
@@ -45,39 +41,21 @@ type shadowDoc struct {
 	Version                   int64
 }
 
+// newShadowService returns the service as a Function: the core hosts it
+// like a Lambda (one goroutine, a bounded queue, arrival order).
 func newShadowService(publish func(topic string, payload []byte) error, now func() time.Time) *shadowService {
-	ctx, cancel := context.WithCancel(context.Background())
-	s := &shadowService{publish: publish, now: now, docs: map[string]*shadowDoc{}, queue: make(chan Message, 1000), done: make(chan struct{}), stop: cancel}
-	go func() {
-		defer close(s.done)
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case m := <-s.queue:
-				for _, r := range s.handle(m.Topic, m.Payload) {
-					_ = s.publish(r.topic, r.payload)
-				}
-			}
-		}
-	}()
-	return s
+	return &shadowService{publish: publish, now: now, docs: map[string]*shadowDoc{}}
 }
 
-// enqueue offers a request without blocking; false means the queue is full.
-func (s *shadowService) enqueue(m Message) bool {
-	select {
-	case s.queue <- m:
-		return true
-	default:
-		return false
+// Handle answers one request routed to GGShadowService.
+func (s *shadowService) Handle(_ context.Context, m Message) {
+	for _, r := range s.handle(m.Topic, m.Payload) {
+		_ = s.publish(r.topic, r.payload)
 	}
 }
 
-func (s *shadowService) close() {
-	s.stop()
-	<-s.done
-}
+// Close keeps nothing to release: shadows live in memory.
+func (s *shadowService) Close() error { return nil }
 
 type reply struct {
 	topic   string
