@@ -34,10 +34,14 @@ func (h *Harness) fromCloud(m iotdata.Message) {
 	rec := m
 	rec.Payload = append([]byte(nil), m.Payload...)
 	h.cloudMu.Lock()
-	if len(h.cloudMsgs) >= maxCloudMessages {
-		h.cloudMsgs = h.cloudMsgs[1:]
+	// A ring once full: the oldest record is overwritten in place, not
+	// shifted out on every message.
+	if len(h.cloudMsgs) < maxCloudMessages {
+		h.cloudMsgs = append(h.cloudMsgs, rec)
+	} else {
+		h.cloudMsgs[h.cloudNext] = rec
+		h.cloudNext = (h.cloudNext + 1) % maxCloudMessages
 	}
-	h.cloudMsgs = append(h.cloudMsgs, rec)
 	h.cloudMu.Unlock()
 	h.mu.Lock()
 	cores := make([]*RunningCore, 0, len(h.cores))
@@ -59,7 +63,9 @@ func (h *Harness) fromCloud(m iotdata.Message) {
 func (h *Harness) CloudMessages() []iotdata.Message {
 	h.cloudMu.Lock()
 	defer h.cloudMu.Unlock()
-	return append([]iotdata.Message(nil), h.cloudMsgs...)
+	out := make([]iotdata.Message, 0, len(h.cloudMsgs))
+	out = append(out, h.cloudMsgs[h.cloudNext:]...)
+	return append(out, h.cloudMsgs[:h.cloudNext]...)
 }
 
 // Partition cuts a group's core off from AWS IoT Core (connected false) or

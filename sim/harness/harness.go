@@ -132,8 +132,9 @@ type Harness struct {
 
 	// cloudMu guards what IoT Core accepted and the partitions.
 	cloudMu     sync.Mutex
-	cloudMsgs   []iotdata.Message
-	partitioned map[string]bool // group → cut off from AWS IoT Core
+	cloudMsgs   []iotdata.Message // a ring of maxCloudMessages once full
+	cloudNext   int               // the oldest record once full
+	partitioned map[string]bool   // group → cut off from AWS IoT Core
 }
 
 // trackConn remembers each connection's state, so Close can drop the ones
