@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"maps"
 	"math"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 )
@@ -29,22 +30,13 @@ func (r *Result) Table() string {
 	if len(r.Drops) == 0 {
 		row("core drops", "none")
 	}
-	for _, k := range sortedKeys(r.Drops) {
+	for _, k := range slices.Sorted(maps.Keys(r.Drops)) {
 		row("core drops: "+k, "%d", r.Drops[k])
 	}
 	return b.String()
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
 
 // chart geometry
 const (
@@ -257,7 +249,7 @@ func (r *Result) WriteHTML(w io.Writer) error {
 		{"setup", r.Setup.Round(time.Millisecond).String()},
 	}
 	var drops [][2]string
-	for _, k := range sortedKeys(r.Drops) {
+	for _, k := range slices.Sorted(maps.Keys(r.Drops)) {
 		drops = append(drops, [2]string{k, fmt.Sprint(r.Drops[k])})
 	}
 	charts := []svgChart{{r.throughputChart()}, {r.latencyOverTime()}, {r.histogram()}}

@@ -47,12 +47,7 @@ func (s *Service) deployCloud(ctx context.Context, inst *instance, art *flow.Art
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	inst.busy = false
-	st := statusDeployInProgress
-	if res.FirstDeployment {
-		st = statusBootstrap
-	}
-	s.setStatusLocked(inst, st)
+	s.acceptLocked(inst, res.FirstDeployment)
 	inst.cloudArtifact, inst.cloudGroup, inst.lastError = enc, res.ThingGroupName, ""
 	if err := s.commitLocked(&change{instances: []string{tdm.Key(inst.id)}}); err != nil {
 		_ = s.opts.Cloud.Stop(inst.id)

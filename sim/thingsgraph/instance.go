@@ -357,18 +357,25 @@ func (s *Service) DeploySystemInstance(ctx context.Context, body []byte) (any, e
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	inst.busy = false
-	st := statusDeployInProgress
-	if res.FirstDeployment {
-		st = statusBootstrap
-	}
-	s.setStatusLocked(inst, st)
+	s.acceptLocked(inst, res.FirstDeployment)
 	inst.ggGroupID, inst.ggGroupVersionID, inst.ggDeploymentID = res.GroupID, res.GroupVersionID, res.DeploymentID
 	inst.artifactURL, inst.lastError = res.ArtifactURL(), ""
 	if err := s.commitLocked(&change{instances: []string{tdm.Key(inst.id)}}); err != nil {
 		return nil, err
 	}
 	return map[string]any{"summary": s.instanceSummary(ctx, inst), "greengrassDeploymentId": res.DeploymentID}, nil
+}
+
+// acceptLocked ends a deploy call that reached its target: the instance is
+// BOOTSTRAP on the target's first Things Graph deployment, else
+// DEPLOY_IN_PROGRESS, and no longer busy. s.mu held.
+func (s *Service) acceptLocked(inst *instance, first bool) {
+	inst.busy = false
+	st := statusDeployInProgress
+	if first {
+		st = statusBootstrap
+	}
+	s.setStatusLocked(inst, st)
 }
 
 // deployError turns a failed deploy or undeploy into the API's error.
