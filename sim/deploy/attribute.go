@@ -24,14 +24,20 @@ const FlowConfigurationsAttribute = "thingsGraphFlowConfigurations"
 const maxAttributeValue = 800
 
 // markThings adds (bound) or removes the flow configuration's name in each
-// thing's FlowConfigurationsAttribute, with DescribeThing then UpdateThing
-// at the version read, retrying on a concurrent change. A thing that no
-// longer exists is skipped when unbinding.
-func (d *Deployer) markThings(ctx context.Context, things []string, deploymentID string, bound bool) error {
+// thing's FlowConfigurationsAttribute, with UpdateThing at the version
+// read, retrying on a concurrent change. read holds DescribeThing answers
+// the caller already has (the deploy read every thing before writing);
+// other things, and every retry, are read again. A thing that no longer
+// exists is skipped when unbinding.
+func (d *Deployer) markThings(ctx context.Context, things []string, deploymentID string, bound bool, read map[string]*iot.DescribeThingOutput) error {
 	name := deploymentName(deploymentID)
 	for _, thing := range things {
 		for attempt := 0; ; attempt++ {
-			out, err := d.iot.DescribeThing(ctx, &iot.DescribeThingInput{ThingName: aws.String(thing)})
+			out := read[thing]
+			var err error
+			if out == nil || attempt > 0 {
+				out, err = d.iot.DescribeThing(ctx, &iot.DescribeThingInput{ThingName: aws.String(thing)})
+			}
 			if err != nil {
 				if !bound && isNotFound(err) {
 					break

@@ -116,10 +116,13 @@ func (d *Deployer) DeployCloud(ctx context.Context, art *flow.Artifact) (*CloudR
 		}
 	}
 	things := sortedKeys(plan.Devices)
+	read := map[string]*iot.DescribeThingOutput{}
 	for _, thing := range things {
-		if _, err := d.iot.DescribeThing(ctx, &iot.DescribeThingInput{ThingName: aws.String(thing)}); err != nil {
+		out, err := d.iot.DescribeThing(ctx, &iot.DescribeThingInput{ThingName: aws.String(thing)})
+		if err != nil {
 			return nil, call("iot:DescribeThing", err)
 		}
+		read[thing] = out
 	}
 	existing, err := d.cloudRules(ctx, id)
 	if err != nil {
@@ -145,7 +148,7 @@ func (d *Deployer) DeployCloud(ctx context.Context, art *flow.Artifact) (*CloudR
 	default:
 		return nil, call("iot:DescribeThingGroup", err)
 	}
-	if err := d.markThings(ctx, things, id, true); err != nil {
+	if err := d.markThings(ctx, things, id, true, read); err != nil {
 		return nil, err
 	}
 	for _, thing := range things {
@@ -259,7 +262,7 @@ func (d *Deployer) UndeployCloud(ctx context.Context, deploymentID string) (*Clo
 		}
 		res.ThingsRemoved = append(res.ThingsRemoved, th)
 	}
-	if err := d.markThings(ctx, things, deploymentID, false); err != nil {
+	if err := d.markThings(ctx, things, deploymentID, false, nil); err != nil {
 		return nil, err
 	}
 	if exists {

@@ -207,7 +207,11 @@ func (d *Deployer) Deploy(ctx context.Context, req Request) (*Result, error) {
 		return nil, call("s3:PutObject", err)
 	}
 
-	if err := d.markThings(ctx, sortedKeys(things), m.DeploymentID, true); err != nil {
+	read := map[string]*iot.DescribeThingOutput{}
+	for n, f := range things {
+		read[n] = f.desc
+	}
+	if err := d.markThings(ctx, sortedKeys(things), m.DeploymentID, true, read); err != nil {
 		return nil, err
 	}
 
@@ -320,6 +324,7 @@ func (e *groupNotFoundError) Is(target error) bool { return target == ErrGroupNo
 
 type thingFacts struct {
 	name, arn, certArn string
+	desc               *iot.DescribeThingOutput // what DescribeThing answered
 }
 
 func (d *Deployer) describeThing(ctx context.Context, name string) (thingFacts, error) {
@@ -327,7 +332,7 @@ func (d *Deployer) describeThing(ctx context.Context, name string) (thingFacts, 
 	if err != nil {
 		return thingFacts{}, call("iot:DescribeThing", err)
 	}
-	f := thingFacts{name: name, arn: aws.ToString(out.ThingArn)}
+	f := thingFacts{name: name, arn: aws.ToString(out.ThingArn), desc: out}
 	p, err := d.iot.ListThingPrincipals(ctx, &iot.ListThingPrincipalsInput{ThingName: &name})
 	if err != nil {
 		return thingFacts{}, call("iot:ListThingPrincipals", err)

@@ -113,7 +113,7 @@ func (d *Deployer) Undeploy(ctx context.Context, req UndeployRequest) (*Undeploy
 		return res, nil
 	}
 	res.RemovedSubscriptions, res.RemovedDevices, res.RuntimeRemoved = nSubs, nDevs, runtimeRemoved
-	if err := d.markThings(ctx, unbound, req.DeploymentID, false); err != nil {
+	if err := d.markThings(ctx, unbound, req.DeploymentID, false, nil); err != nil {
 		return nil, err
 	}
 
