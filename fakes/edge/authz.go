@@ -194,6 +194,14 @@ func (a *authorizer) check(ctx context.Context, action, resource string, extra m
 	case sigv4.ProtocolQuery, sigv4.ProtocolS3:
 		code = "AccessDenied"
 	}
+	if a.service == "iotdata" {
+		// AWS IoT's HTTPS data plane tells a caller IAM refuses no more
+		// than 403 ForbiddenException "Forbidden" (not in its model, but
+		// what every SDK reports, e.g. aws-sdk-js-v3 issue 5562, boto3
+		// issue 1447); the decision record keeps the explanation.
+		code, status = "ForbiddenException", http.StatusForbidden
+		return awsproto.NewError(status, code, "Forbidden")
+	}
 	return awsproto.NewError(status, code, "%s", d.Message)
 }
 

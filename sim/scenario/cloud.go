@@ -15,7 +15,7 @@ import (
 	"github.com/tgsim/tgsim/sim/core"
 )
 
-// setupCloudSubscriptions appends the setup's thing → cloud subscriptions
+// setupCloudSubscriptions appends the setup's thing ↔ cloud subscriptions
 // to each group's deployed subscription definition, through the
 // Greengrass API as a console user would (GetGroup, GetGroupVersion,
 // GetSubscriptionDefinitionVersion, CreateSubscriptionDefinitionVersion,
@@ -72,11 +72,15 @@ func (r *runner) setupCloudSubscriptions(ctx context.Context) error {
 			}
 		}
 		for i, cs := range byGroup[group] {
+			source, target := r.arn("thing/"+cs.Thing), core.CloudTarget
+			if cs.Direction == "fromCloud" {
+				source, target = target, source
+			}
 			subs = append(subs, ggtypes.Subscription{
 				Id:      aws.String(fmt.Sprintf("tgsim-cloud-%d", i+1)),
-				Source:  aws.String(r.arn("thing/" + cs.Thing)),
+				Source:  aws.String(source),
 				Subject: aws.String(cs.Topic),
-				Target:  aws.String(core.CloudTarget),
+				Target:  aws.String(target),
 			})
 		}
 		var subArn *string

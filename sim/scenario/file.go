@@ -129,13 +129,15 @@ type Setup struct {
 	CloudSubscriptions []CloudSubSpec `yaml:"cloudSubscriptions"`
 }
 
-// CloudSubSpec is one subscription from a thing to AWS IoT Core ("cloud")
-// on a topic filter, appended to a group's deployed subscription
-// definition.
+// CloudSubSpec is one subscription between a thing and AWS IoT Core
+// ("cloud") on a topic filter, appended to a group's deployed
+// subscription definition: thing → cloud, or with Direction "fromCloud"
+// cloud → thing.
 type CloudSubSpec struct {
-	Group string `yaml:"group"`
-	Thing string `yaml:"thing"`
-	Topic string `yaml:"topic"`
+	Group     string `yaml:"group"`
+	Thing     string `yaml:"thing"`
+	Topic     string `yaml:"topic"`
+	Direction string `yaml:"direction"`
 }
 
 // ThingSpec is a registry thing, with a certificate, associated with a
@@ -422,7 +424,7 @@ func errEOF(err error) error {
 	return errors.New("not EOF")
 }
 
-var callServices = map[string]bool{"iotthingsgraph": true, "s3": true, "greengrass": true, "iot": true, "iam": true, "sts": true}
+var callServices = map[string]bool{"iotthingsgraph": true, "s3": true, "greengrass": true, "iot": true, "iot-data": true, "iam": true, "sts": true}
 
 func (f *File) validate() error {
 	var errs []string
@@ -571,7 +573,7 @@ func (f *File) validate() error {
 			n++
 			asUser(fmt.Sprintf("steps[%d].call.as", i), c.As)
 			if !callServices[c.Service] {
-				add("steps[%d].call.service: %q, expected one of iotthingsgraph, s3, greengrass, iot, iam, sts", i, c.Service)
+				add("steps[%d].call.service: %q, expected one of iotthingsgraph, s3, greengrass, iot, iot-data, iam, sts", i, c.Service)
 			}
 			if c.Operation == "" {
 				add("steps[%d].call.operation: required", i)
@@ -645,6 +647,9 @@ func (f *File) validate() error {
 		}
 		if cs.Topic == "" {
 			add("setup.cloudSubscriptions[%d].topic: required", i)
+		}
+		if cs.Direction != "" && cs.Direction != "toCloud" && cs.Direction != "fromCloud" {
+			add("setup.cloudSubscriptions[%d].direction: %q, expected toCloud or fromCloud", i, cs.Direction)
 		}
 	}
 	for i, c := range f.Expect.CloudReceived {
