@@ -3,7 +3,6 @@ package flow
 import (
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/tgsim/tgsim/sim/tdm"
 )
@@ -155,17 +154,7 @@ func (p *Plan) expandTopic(raw, thing string) (string, error) {
 // ExpandTopic expands a device definition's topic ($macro(...) with
 // ${systemRuntime.deviceId} and ${systemConfig.*}) for one bound thing.
 func ExpandTopic(raw, thing, region, account string) (string, error) {
-	return tdm.ExpandMacro(raw, func(path string) (string, bool) {
-		switch strings.ToLower(path) {
-		case "systemruntime.deviceid":
-			return thing, true
-		case "systemconfig.awsregion":
-			return region, true
-		case "systemconfig.awsaccountid", "systemconfig.accountid":
-			return account, true
-		}
-		return "", false
-	})
+	return tdm.ExpandTopic(raw, thing, region, account)
 }
 
 // Topics lists every MQTT topic the flow configuration's devices use, for

@@ -458,7 +458,7 @@ func (c *checker) device(d *Device) {
 	}
 	for _, ev := range d.Events {
 		c.need(ev.PayloadPropertyPos, d.ID, "Event "+quote(ev.Name)+" responsePayload", ev.PayloadProperty, KindProperty)
-		c.templates(d.ID, ev.Topic, ev.TopicPos, nil, "topic of Event "+quote(ev.Name))
+		c.topicVars(d.ID, ev.Topic, ev.TopicPos, "topic of Event "+quote(ev.Name))
 	}
 }
 
@@ -471,8 +471,10 @@ func (c *checker) deviceAction(id string, a *DeviceAction) {
 	}
 	what := "Action " + quote(a.Name)
 	c.need(a.ResponsePropertyPos, id, what+" responsePayload", a.ResponseProperty, KindProperty)
-	c.templates(id, a.RequestTopic, a.RequestTopicPos, names, what+" request topic")
-	c.templates(id, a.ResponseTopic, a.ResponseTopicPos, names, what+" response topic")
+	// Topics are expanded per bound thing, not per request: the action's
+	// params are not in scope there, only TopicVariables.
+	c.topicVars(id, a.RequestTopic, a.RequestTopicPos, what+" request topic")
+	c.topicVars(id, a.ResponseTopic, a.ResponseTopicPos, what+" response topic")
 	lists := [][]Param{a.RequestParams}
 	if a.HTTP != nil {
 		c.templates(id, a.HTTP.URL, a.HTTP.URLPos, names, what+" url")

@@ -113,7 +113,18 @@ query D @device(id: "urn:tdm:ns:device:D", deviceModel: "urn:tdm:ns:deviceModel:
   Action(name: "b") { Publish { Request(topic: "b") } }
 } } }`,
 			want: []string{
-				`16:145: urn:tdm:ns:device:D: Action "a" request topic: unknown name targt in ${...}; expected one of target, systemConfig or systemRuntime`,
+				`16:145: urn:tdm:ns:device:D: Action "a" request topic: unknown variable ${targt.value}; a topic may use ${systemRuntime.deviceId} (the thing's name), ${systemConfig.awsRegion} or ${systemConfig.awsAccountId}`,
+			},
+		},
+		{
+			name: "device topics may use only the variables the runtime expands per thing",
+			src: `query D @device(id: "urn:tdm:ns:device:D", deviceModel: "urn:tdm:ns:deviceModel:M") { MQTT { Cap(id: "urn:tdm:ns:capability:Cap") {
+  Action(name: "a") { params { param(name: "target", property: "urn:tdm:ns:property:P") } Publish { Request(topic: "$macro(${systemConfig.awsRegion}/${target.value})") } }
+  Action(name: "b") { Publish { Request(topic: "${systemConfig.ThingName}/b") Response(topic: "${systemRuntime.deviceId}/b/done") } }
+} } }`,
+			want: []string{
+				`16:152: urn:tdm:ns:device:D: Action "a" request topic: unknown variable ${target.value}; a topic may use ${systemRuntime.deviceId} (the thing's name), ${systemConfig.awsRegion} or ${systemConfig.awsAccountId}`,
+				`17:51: urn:tdm:ns:device:D: Action "b" request topic: unknown variable ${systemConfig.ThingName}; a topic may use ${systemRuntime.deviceId} (the thing's name), ${systemConfig.awsRegion} or ${systemConfig.awsAccountId}`,
 			},
 		},
 		{
