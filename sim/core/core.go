@@ -106,6 +106,14 @@ const (
 	DropNoFunctionImpl = "function not running"
 )
 
+// DropReasons lists every reason the core records a drop with (the cloud
+// route's included), for scenario checks and the schema.
+var DropReasons = []string{
+	DropNoRoute, DropTargetOffline, DropNotSubscribed, DropQueueFull, DropUnknownTarget,
+	DropWriteFailed, DropInvalidTopic, DropUnknownSource, DropInflightQuota, DropNoFunctionImpl,
+	DropSpoolFull, DropCloudPublishFailed, DropNoCloud,
+}
+
 // DropKey identifies a class of dropped messages.
 type DropKey struct {
 	Source, Topic, Target, Reason string

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/tgsim/tgsim/sim/core"
 )
 
 // APIVersion is the scenario language version this package reads.
@@ -655,6 +657,11 @@ func (f *File) validate() error {
 	for i, c := range f.Expect.CloudReceived {
 		if c.Topic == "" {
 			add("expect.cloudReceived[%d].topic: required", i)
+		}
+	}
+	for i, d := range f.Expect.Dropped {
+		if d.Reason != "" && !slices.Contains(core.DropReasons, d.Reason) {
+			add("expect.dropped[%d].reason: %q, expected one of %s", i, d.Reason, strings.Join(core.DropReasons, ", "))
 		}
 	}
 	for i, d := range f.Expect.Delivered {

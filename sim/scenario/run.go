@@ -568,6 +568,17 @@ func (r *runner) connectDevice(ctx context.Context, spec DeviceSpec) error {
 		}
 		opts.Actions = append(opts.Actions, act)
 	}
+	// A respond key that names no action would be silently unused: the
+	// device would answer "{}" and the run could pass for a wrong reason.
+	var actions []string
+	for _, a := range def.Actions {
+		actions = append(actions, a.Name)
+	}
+	for name := range spec.Respond {
+		if !slices.Contains(actions, name) {
+			return fmt.Errorf("devices: %s: respond.%s: device %s has no action %q (its actions: %s)", spec.Thing, name, devID, name, listOrNone(actions))
+		}
+	}
 	d, err := device.Connect(ctx, opts)
 	if err != nil {
 		return err
@@ -1068,7 +1079,11 @@ func (r *runner) checkDelivered(ctx context.Context, d DeliveredExpect) {
 		gotPayloads = append(gotPayloads, v)
 	}
 	missing := multisetMissing(wantPayloads, gotPayloads)
-	r.check(name, len(missing) == 0, "%d messages, payloads as expected%s", len(got), listIf("; payloads not received: ", missing))
+	if len(missing) == 0 {
+		r.check(name, true, "%d messages, payloads as expected", len(got))
+		return
+	}
+	r.check(name, false, "%d messages; payloads not received: %s; received: %s", len(got), jsonList(missing), jsonList(gotPayloads))
 }
 
 // normalizeJSON turns a YAML value into what json.Unmarshal would give.
@@ -1217,4 +1232,26 @@ func (r *runner) undeploy(ctx context.Context, u *UndeployStep) error {
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
+}
+
+// jsonList renders payloads as JSON, one after another, so a mismatch
+// shows what arrived next to what was expected.
+func jsonList(vs []any) string {
+	parts := make([]string, 0, len(vs))
+	for _, v := range vs {
+		b, err := json.Marshal(v)
+		if err != nil {
+			b = []byte(fmt.Sprint(v))
+		}
+		parts = append(parts, string(b))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// listOrNone joins names, or says there are none.
+func listOrNone(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
 }

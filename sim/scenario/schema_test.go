@@ -6,12 +6,15 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"gopkg.in/yaml.v3"
+
+	"github.com/tgsim/tgsim/sim/core"
 )
 
 const schemaPath = "../../scenarios/schema.json"
@@ -237,5 +240,41 @@ func TestSchemaMatchesDecoder(t *testing.T) {
 	walk("$", reflect.TypeFor[File](), root)
 	if checked < 60 {
 		t.Errorf("checked only %d keys; the walk lost its way", checked)
+	}
+}
+
+// TestSchemaDropReasons: the schema offers exactly the reasons the core
+// records drops with, so an editor and `tgsim validate` agree.
+func TestSchemaDropReasons(t *testing.T) {
+	b, err := os.ReadFile(schemaPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Properties struct {
+			Expect struct {
+				Properties struct {
+					Dropped struct {
+						Items struct {
+							Properties struct {
+								Reason struct {
+									Enum []string `json:"enum"`
+								} `json:"reason"`
+							} `json:"properties"`
+						} `json:"items"`
+					} `json:"dropped"`
+				} `json:"properties"`
+			} `json:"expect"`
+		} `json:"properties"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	got := doc.Properties.Expect.Properties.Dropped.Items.Properties.Reason.Enum
+	want := slices.Clone(core.DropReasons)
+	sort.Strings(got)
+	sort.Strings(want)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("schema's expect.dropped reason enum = %q, want the core's drop reasons %q", got, want)
 	}
 }
