@@ -34,8 +34,11 @@ type Options struct {
 	// Services maps a SigV4 service name (iotthingsgraph, s3, greengrass,
 	// iot, iam, sts) to its handler.
 	Services map[string]http.Handler
-	// AccountID is the account every known caller belongs to.
+	// AccountID is the account of every caller the Identity knows.
 	AccountID string
+	// Accounts are further accounts, each known by its root access key
+	// and served by the services it lists (see Account).
+	Accounts []Account
 	// DefaultRegion is used when a request names none (unsigned S3 calls).
 	DefaultRegion string
 	Logger        *slog.Logger
@@ -157,6 +160,9 @@ func (e *Edge) serveVerified(w http.ResponseWriter, r *http.Request, scope awspr
 		var key sigv4.Key
 		res, err := sigv4.Verify(r, sigv4.Options{Now: e.opts.Now, MaxSkew: e.opts.MaxSkew, Lookup: func(akid string) (sigv4.Key, bool) {
 			k, c, ok := e.opts.Identity.Authenticate(akid)
+			if !ok {
+				k, c, ok = e.lookupAccount(akid)
+			}
 			if ok {
 				key, caller = k, c
 			}
@@ -187,12 +193,15 @@ func (e *Edge) serveVerified(w http.ResponseWriter, r *http.Request, scope awspr
 	if region == "" {
 		region = e.opts.DefaultRegion
 	}
+	if e.refuseAccount(w, r, proto, scope.Service, caller) {
+		return
+	}
 	h := e.opts.Services[scope.Service]
 	az := &authorizer{e: e, r: r, caller: caller, service: scope.Service, proto: proto, wire: wireProtocol(scope.Service, proto), region: region}
 	var call awsproto.Call
 	if d, ok := h.(awsproto.Describer); ok {
 		// Describers may need the caller (IAM's "the caller's own user").
-		dr := r.WithContext(awsproto.WithRequestInfo(ctx, awsproto.RequestInfo{Scope: scope, AccountID: e.opts.AccountID, Region: region, Caller: caller}))
+		dr := r.WithContext(awsproto.WithRequestInfo(ctx, awsproto.RequestInfo{Scope: scope, AccountID: e.accountOf(caller), Region: region, Caller: caller}))
 		var err error
 		call, err = d.Describe(dr)
 		r.Body = dr.Body // a describer that read the body left a fresh reader there
@@ -234,7 +243,7 @@ func (e *Edge) serve(w http.ResponseWriter, r *http.Request, scope awsproto.Scop
 	if region == "" {
 		region = e.opts.DefaultRegion
 	}
-	ctx = awsproto.WithRequestInfo(ctx, awsproto.RequestInfo{Scope: scope, AccountID: e.opts.AccountID, Region: region, Caller: caller})
+	ctx = awsproto.WithRequestInfo(ctx, awsproto.RequestInfo{Scope: scope, AccountID: e.accountOf(caller), Region: region, Caller: caller})
 	if az != nil {
 		ctx = awsproto.WithAuthorizer(ctx, az)
 	}

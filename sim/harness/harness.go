@@ -52,6 +52,10 @@ type Options struct {
 	Region          string
 	AccessKeyID     string
 	SecretAccessKey string
+	// Accounts are further AWS accounts, each acting only as its root and
+	// served by Things Graph and STS (edge.Account): enough to show that
+	// an account's Things Graph namespace is its own.
+	Accounts []edge.Account
 	// IAM is how the edge applies IAM: off, soft or enforce (default).
 	IAM edge.Mode
 	// AutoCores starts a Greengrass core (with the Things Graph runtime)
@@ -295,7 +299,7 @@ func Start(opts Options) (*Harness, error) {
 	}
 	h.Decisions = edge.NewDecisionLog(10000)
 	e := edge.New(edge.Options{
-		AccountID: opts.AccountID, DefaultRegion: opts.Region, Logger: log,
+		AccountID: opts.AccountID, Accounts: opts.Accounts, DefaultRegion: opts.Region, Logger: log,
 		Mode: opts.IAM, Identity: h.IAM, Decisions: h.Decisions,
 		Health:  func() map[string]any { return map[string]any{"cores": h.Cores(), "discovery": h.DiscoveryURL} },
 		Metrics: h.writeMetrics,
