@@ -2,7 +2,8 @@
 // sits. It routes each request by the service named in its SigV4 credential
 // scope (as AWS's per-service hostnames would), stamps a request ID and the
 // caller's account and region into the request context, and answers
-// /_tgsim/health.
+// /_tgsim/health, /metrics and the fault injector's /_tgsim/faults
+// (fault.go: AWS operations failed N times with AWS-shaped errors).
 //
 // With an Identity (the IAM fake) and Mode soft or enforce, every request is
 // authenticated by its SigV4 signature (fakes/sigv4) and authorized by IAM
@@ -66,6 +67,7 @@ type Edge struct {
 	log      *slog.Logger
 	started  time.Time
 	counters *counters
+	faults   *Faults
 }
 
 // New returns an Edge with defaults filled in.
@@ -89,7 +91,8 @@ func New(opts Options) *Edge {
 		}
 	}
 	return &Edge{opts: opts, log: opts.Logger.With("component", "edge"), started: opts.Now(),
-		counters: &counters{requests: map[[2]string]uint64{}, decisions: map[[2]string]uint64{}}}
+		counters: &counters{requests: map[[2]string]uint64{}, decisions: map[[2]string]uint64{}, faults: map[[3]string]uint64{}},
+		faults:   &Faults{account: opts.AccountID}}
 }
 
 // HealthPath answers GET with 200 and a JSON body once the edge serves.
@@ -107,6 +110,10 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.URL.Path == MetricsPath && r.Method == http.MethodGet {
 		e.metrics(w)
+		return
+	}
+	if r.URL.Path == FaultsPath || strings.HasPrefix(r.URL.Path, FaultsPath+"/") {
+		e.serveFaults(w, r)
 		return
 	}
 	sw := &statusWriter{ResponseWriter: w}
@@ -143,7 +150,7 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if e.opts.Mode == ModeOff || e.opts.Identity == nil {
 		root := awsproto.Caller{Type: "Root", ARN: "arn:aws:iam::" + e.opts.AccountID + ":root", UserID: e.opts.AccountID, Account: e.opts.AccountID}
-		e.serve(w, r, scope, root, nil, nil)
+		e.serve(w, r, scope, root, nil, nil, "")
 		return
 	}
 	e.serveVerified(w, r, scope, signed)
@@ -233,11 +240,18 @@ func (e *Edge) serveVerified(w http.ResponseWriter, r *http.Request, scope awspr
 			}
 		}
 	}
-	e.serve(w, r, scope, caller, az, creds)
+	e.serve(w, r, scope, caller, az, creds, call.Operation)
 }
 
-// serve hands the request to its service with what the edge learned.
-func (e *Edge) serve(w http.ResponseWriter, r *http.Request, scope awsproto.Scope, caller awsproto.Caller, az awsproto.Authorizer, creds *awsproto.Credentials) {
+// serve hands the request to its service with what the edge learned,
+// unless an armed fault fails it first: after authentication and
+// authorization [INF], so a fault fails only calls that would otherwise
+// have reached the service, and a denied call never uses one up. op is
+// the operation the service's Describer named ("" when not asked yet).
+func (e *Edge) serve(w http.ResponseWriter, r *http.Request, scope awsproto.Scope, caller awsproto.Caller, az awsproto.Authorizer, creds *awsproto.Credentials, op string) {
+	if e.injectFault(w, r, scope.Service, op, caller) {
+		return
+	}
 	ctx := r.Context()
 	region := scope.Region
 	if region == "" {

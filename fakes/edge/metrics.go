@@ -19,6 +19,13 @@ type counters struct {
 	mu        sync.Mutex
 	requests  map[[2]string]uint64 // {service, status}
 	decisions map[[2]string]uint64 // {decision, enforced}
+	faults    map[[3]string]uint64 // {service, operation, error code}
+}
+
+func (c *counters) fault(service, op, code string) {
+	c.mu.Lock()
+	c.faults[[3]string{service, op, code}]++
+	c.mu.Unlock()
 }
 
 func (c *counters) request(service string, status int) {
@@ -135,6 +142,14 @@ func (e *Edge) metrics(w http.ResponseWriter) {
 	sort.Slice(decKeys, func(i, j int) bool { return decKeys[i][0]+decKeys[i][1] < decKeys[j][0]+decKeys[j][1] })
 	for _, k := range decKeys {
 		mw.Metric("tgsim_authorization_decisions_total", "counter", "IAM authorization decisions, by decision and whether a denial was enforced.", float64(e.counters.decisions[k]), "decision", k[0], "enforced", k[1])
+	}
+	faultKeys := make([][3]string, 0, len(e.counters.faults))
+	for k := range e.counters.faults {
+		faultKeys = append(faultKeys, k)
+	}
+	sort.Slice(faultKeys, func(i, j int) bool { return strings.Join(faultKeys[i][:], " ") < strings.Join(faultKeys[j][:], " ") })
+	for _, k := range faultKeys {
+		mw.Metric("tgsim_injected_faults_total", "counter", "AWS API calls failed by an armed fault (/_tgsim/faults), by service, operation and error code.", float64(e.counters.faults[k]), "service", k[0], "operation", k[1], "error", k[2])
 	}
 	e.counters.mu.Unlock()
 	if e.opts.Metrics != nil {

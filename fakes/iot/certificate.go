@@ -118,6 +118,9 @@ func (s *Service) UpdateCertificate(w http.ResponseWriter, r *http.Request) erro
 	if _, err := s.backend.SetCertificateStatus(r.Context(), id, status, s.opts.Now()); err != nil {
 		return err
 	}
+	if s.opts.OnCertificateStatus != nil {
+		s.opts.OnCertificateStatus(id, status)
+	}
 	return writeJSON(w, struct{}{})
 }
 

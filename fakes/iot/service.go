@@ -36,6 +36,10 @@ type Options struct {
 	// KeyAlgorithm of CreateKeysAndCertificate key pairs: "ECDSA_P256"
 	// (default, fast) or "RSA_2048" (what AWS issues).
 	KeyAlgorithm string
+	// OnCertificateStatus, when set, is told after UpdateCertificate moves
+	// a certificate to a status (the data plane closes the connections of
+	// a certificate that is no longer ACTIVE).
+	OnCertificateStatus func(certificateID, status string)
 	// Backend stores the registry. nil means NewMemory(). When it also
 	// implements CAStore (Bolt does), the certificate authority is loaded
 	// from it, or generated and saved there, so certificates issued before
