@@ -199,16 +199,41 @@ func (s *Service) deployedMembership(ctx context.Context, groupID, thing string)
 	if thingNameOf(core.ThingArn) == thing {
 		return core, true, nil
 	}
-	devices, err := s.versionContent(ctx, v.Definition.DeviceDefinitionVersionArn)
+	members, err := s.discoveryMembers(ctx, v.Definition.DeviceDefinitionVersionArn)
 	if err != nil {
 		return Core{}, false, err
 	}
-	for _, d := range devices.Devices {
-		if thingNameOf(d.ThingArn) == thing {
-			return core, true, nil
-		}
+	if members[thing] {
+		return core, true, nil
 	}
 	return Core{}, false, nil
+}
+
+// discoveryMembers returns the thing names of a device definition
+// version. A version never changes once created, so the set is computed
+// once per ARN: with a thousand devices discovering, reading the whole
+// definition per call made discovery quadratic in the group's size. A
+// version deleted later stays cached; its group version can no longer be
+// deployed, so no deployment leads discovery to it.
+func (s *Service) discoveryMembers(ctx context.Context, arn string) (map[string]bool, error) {
+	if arn == "" {
+		return nil, nil
+	}
+	if m, ok := s.deviceSets.Load(arn); ok {
+		return m.(map[string]bool), nil
+	}
+	devices, err := s.versionContent(ctx, arn)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]bool, len(devices.Devices))
+	for _, d := range devices.Devices {
+		m[thingNameOf(d.ThingArn)] = true
+	}
+	if len(devices.Devices) > 0 {
+		s.deviceSets.Store(arn, m)
+	}
+	return m, nil
 }
 
 // versionContent loads the definition version arn names; an empty arn or

@@ -51,6 +51,10 @@ type Service struct {
 	faults map[string][]error // s.mu
 
 	notify *notifier // wakes core long polls
+
+	// deviceSets caches, per device definition version ARN, the set of
+	// its things' names for discovery (discoveryMembers).
+	deviceSets sync.Map
 }
 
 // New returns a Service with defaults filled in.
