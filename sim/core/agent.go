@@ -92,6 +92,13 @@ func (c *Core) runAgent(ctx context.Context) error {
 		after = d.DeploymentID
 		res := DeploymentResult{DeploymentID: d.DeploymentID, Status: "Success"}
 		if err := c.apply(ctx, gg, groupID, d); err != nil {
+			if ctx.Err() != nil {
+				// Stopped mid-deployment: nothing to report, as a core
+				// switched off while downloading reports nothing. The
+				// control plane keeps the deployment InProgress.
+				log.Info("deployment interrupted: the core is stopping", "deployment_id", d.DeploymentID)
+				return ctx.Err()
+			}
 			res.Status, res.Error = "Failure", err.Error()
 			log.Error("deployment failed", "deployment_id", d.DeploymentID, "error", err)
 		} else {
@@ -156,6 +163,9 @@ func (c *Core) apply(ctx context.Context, gg *greengrass.Client, groupID string,
 		c.table.Store(empty)
 		c.funcs.Swap(&functionSet{byARN: map[string]*hostedFunction{}}).closeAll()
 		c.disconnectRemoved(empty)
+		if c.opts.OnTable != nil {
+			c.opts.OnTable(empty)
+		}
 		return nil
 	}
 	gv, err := gg.GetGroupVersion(ctx, &greengrass.GetGroupVersionInput{GroupId: aws.String(groupID), GroupVersionId: aws.String(d.GroupVersionID)})
@@ -253,6 +263,9 @@ func (c *Core) apply(ctx context.Context, gg *greengrass.Client, groupID string,
 	old := c.funcs.Swap(fs)
 	old.closeAll()
 	c.disconnectRemoved(table)
+	if c.opts.OnTable != nil {
+		c.opts.OnTable(table)
+	}
 	return nil
 }
 

@@ -60,7 +60,12 @@ type Options struct {
 	// SpoolBytes bounds the spool of cloud-bound messages (topic plus
 	// payload bytes); default DefaultSpoolBytes (Greengrass's 2.5 MB).
 	SpoolBytes int
-	Logger     *slog.Logger
+	// OnTable, when set, is called with each subscription table the core
+	// swaps in (a deployment or a reset), after the swap, on the
+	// deployment's goroutine: a connection to AWS IoT Core follows the
+	// cloud-sourced subjects with it. It must not block for long.
+	OnTable func(*Table)
+	Logger  *slog.Logger
 }
 
 // Message is one MQTT message handed to a function.
@@ -159,6 +164,7 @@ type Core struct {
 	protocolErrors, takenOver    atomic.Uint64
 	ended                        sync.Map           // net.Conn → struct{}: OnDisconnect saw it (refusingListener)
 	safe                         *mqttsafe.Listener // contains connection panics and counts them
+	routed                       routedCounts
 	dropMu                       sync.Mutex
 	drops                        map[DropKey]uint64
 	refusals                     map[string]uint64 // dropMu held
@@ -353,6 +359,7 @@ func (c *Core) route(source string, pk packets.Packet) int {
 				continue
 			}
 			n++
+			c.routed.add(RouteKey{source, pk.TopicName, target})
 			continue
 		}
 		if target == CloudTarget {
@@ -365,6 +372,7 @@ func (c *Core) route(source string, pk packets.Packet) int {
 				continue
 			}
 			n++
+			c.routed.add(RouteKey{source, pk.TopicName, target})
 			continue
 		}
 		hf, ok := c.funcs.Load().byARN[target]
@@ -377,6 +385,7 @@ func (c *Core) route(source string, pk packets.Packet) int {
 				continue
 			}
 			n++
+			c.routed.add(RouteKey{source, pk.TopicName, target})
 			continue
 		}
 		reason := DropUnknownTarget

@@ -70,8 +70,10 @@ func (r *Runtime) recordStatus(ex *Execution, eventType string, payload map[stri
 	if err != nil {
 		b, _ = json.Marshal(map[string]any{"unencodable": fmt.Sprint(payload)})
 	}
-	now := r.opts.Now()
 	r.mu.Lock()
+	// Under the lock: the order messages are appended in is also their
+	// time order, which ListFlowExecutionMessages sorts by.
+	now := r.opts.Now()
 	if ex.Status != StatusRunning {
 		r.mu.Unlock()
 		return
@@ -183,6 +185,7 @@ loop:
 	for {
 		if failure == nil && ctx.Err() == nil {
 			var ready []string
+			var launch []int
 			for i := range f.Steps {
 				st := &f.Steps[i]
 				if started[i] || !allFired(st.InEvents, fired) {
@@ -190,6 +193,15 @@ loop:
 				}
 				started[i] = true
 				ready = append(ready, st.Name)
+				launch = append(launch, i)
+			}
+			// The schedule is recorded before its steps start, so their
+			// STEP_STARTED messages always follow it.
+			if len(ready) > 0 {
+				r.record(ex, "SCHEDULE_NEXT_READY_STEPS_TASK", map[string]any{"readySteps": ready})
+			}
+			for _, i := range launch {
+				st := &f.Steps[i]
 				running[i] = true
 				go func() {
 					t0 := time.Now()
@@ -198,9 +210,6 @@ loop:
 					res.idx, res.step = i, st
 					results <- res
 				}()
-			}
-			if len(ready) > 0 {
-				r.record(ex, "SCHEDULE_NEXT_READY_STEPS_TASK", map[string]any{"readySteps": ready})
 			}
 		}
 		if len(running) == 0 {

@@ -189,6 +189,13 @@ func (r *Runtime) fire(p *Plan, tr *Trigger, ev *firedEvent) {
 	if tr.Condition != nil {
 		v, err := tdm.Eval(tr.Condition, env)
 		if err != nil {
+			if raw, ok := ev.payload.(string); ok {
+				// Most likely a corrupt event: say so where it shows.
+				r.log.Warn("event not handled: its payload is not JSON and the trigger condition cannot read it",
+					"trigger", tr.Name, "payload_bytes", len(raw), "error", err)
+				return
+			}
+			// Routine for a condition on another device's event.
 			r.log.Debug("trigger condition not evaluable", "trigger", tr.Name, "error", err)
 			return
 		}
