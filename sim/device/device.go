@@ -27,6 +27,10 @@ type Action struct {
 	// Respond builds the response payload for the seq-th request (1-based).
 	// Nil answers "{}".
 	Respond func(seq int, request []byte) []byte
+	// Decide, when set, is asked first for each request: how long to wait
+	// before answering, and whether to leave the request unanswered (a
+	// failing device; see ActionBehaviour.FailureRate).
+	Decide func(seq int) (delay time.Duration, drop bool)
 }
 
 // Event is one event the device can emit.
@@ -72,6 +76,7 @@ type Device struct {
 	seq      map[string]int
 	changed  chan struct{} // closed and replaced on every received message
 	errs     []error
+	dropped  int // requests left unanswered by Decide
 }
 
 // Connect connects the device and subscribes to its action request topics.
@@ -144,7 +149,21 @@ func (d *Device) onRequest(a Action, m paho.Message) {
 	seq := d.seq[a.Name]
 	d.mu.Unlock()
 	d.log.Debug("action request", "action", a.Name, "topic", m.Topic(), "seq", seq)
-	if a.ResponseTopic != "" {
+	drop := false
+	if a.Decide != nil {
+		var delay time.Duration
+		delay, drop = a.Decide(seq)
+		if drop {
+			d.mu.Lock()
+			d.dropped++
+			d.mu.Unlock()
+		} else if delay > 0 {
+			// Handlers run on their own goroutines (OrderMatters(false)):
+			// a slow answer holds back no other message.
+			time.Sleep(delay)
+		}
+	}
+	if a.ResponseTopic != "" && !drop {
 		resp := []byte("{}")
 		if a.Respond != nil {
 			resp = a.Respond(seq, payload)
@@ -192,6 +211,13 @@ func (d *Device) Received() []Received {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return append([]Received(nil), d.received...)
+}
+
+// Dropped returns how many action requests the device left unanswered.
+func (d *Device) Dropped() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.dropped
 }
 
 // Errors returns errors met while answering actions.
