@@ -5,13 +5,17 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -28,6 +32,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	"github.com/testcontainers/testcontainers-go"
+	"github.com/testcontainers/testcontainers-go/network"
 
 	"github.com/tgsim/tgsim/sim/container"
 )
@@ -281,7 +286,7 @@ func thingsGraphV1(ctx context.Context, c *container.Container) *iotthingsgraph.
 	return iotthingsgraph.New(sess)
 }
 
-func containerLogs(ctx context.Context, c *container.Container) string {
+func containerLogs(ctx context.Context, c testcontainers.Container) string {
 	rc, err := c.Logs(ctx)
 	Expect(err).NotTo(HaveOccurred())
 	defer rc.Close()
@@ -308,4 +313,247 @@ func waitToken(t paho.Token) error {
 		return errors.New("mqtt: timed out")
 	}
 	return t.Error()
+}
+
+// The multi-host topology in containers, as docker-compose.yml: the cloud
+// (`tgsim up --auto-cores=false`), a Greengrass core (`tgsim core`) and a
+// device fleet (`tgsim bench --endpoint`), on two private networks: the
+// core and the fleet share edge-net (the LAN); the cloud, the core and
+// the fleet share cloud-net (the fleet needs the cloud's APIs to set its
+// rooms up). The spec cuts the core off cloud-net while the fleet keeps
+// publishing to it, heals the cut, and checks on the cloud side, with its
+// own subscriber on AWS IoT Core, that every motion event the core
+// acknowledged arrived, in order per room. Skipped without Docker.
+var _ = Describe("the multi-host topology in containers", Label("containers"), Ordered, func() {
+	const (
+		group     = "home"
+		rooms     = 2
+		rate      = 20 // events per second over both rooms
+		benchTime = 24 * time.Second
+		watcher   = "ct-watcher"
+	)
+	var (
+		img               string
+		cloudNet, edgeNet *testcontainers.DockerNetwork
+		cloud             *container.Container
+		core, fleet       testcontainers.Container
+		cfg               aws.Config
+		received          *arrivals
+	)
+
+	BeforeAll(func(ctx SpecContext) {
+		setTestcontainersEnv()
+		if err := dockerInfo(ctx); err != nil {
+			Skip("no Docker engine answers (docker info: " + err.Error() + "): the containers specs need one")
+		}
+		img = os.Getenv("TGSIM_IMAGE")
+		if img == "" {
+			var err error
+			if img, err = container.BuildImage(ctx, ".."); err != nil {
+				Skip("cannot build tgsim's image: " + err.Error())
+			}
+		}
+		var err error
+		cloudNet, err = network.New(ctx)
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(func(ctx SpecContext) { Expect(cloudNet.Remove(ctx)).To(Succeed()) }, NodeTimeout(30*time.Second))
+		edgeNet, err = network.New(ctx)
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(func(ctx SpecContext) { Expect(edgeNet.Remove(ctx)).To(Succeed()) }, NodeTimeout(30*time.Second))
+
+		t0 := time.Now()
+		cloud, err = container.Run(ctx, img, container.WithAutoCores(false), container.WithArgs("--iot-data-advertise", "cloud"),
+			network.WithNetwork([]string{"cloud"}, cloudNet))
+		DeferCleanup(func(ctx SpecContext) { Expect(testcontainers.TerminateContainer(cloud)).To(Succeed()) }, NodeTimeout(30*time.Second))
+		Expect(err).NotTo(HaveOccurred())
+		cfg, err = cloud.AWSConfig(ctx)
+		Expect(err).NotTo(HaveOccurred())
+		GinkgoWriter.Printf("cloud healthy in %s\n", time.Since(t0).Round(time.Millisecond))
+
+		// The devices reach the core as core.lan, a name only edge-net
+		// knows: cutting cloud-net leaves them connected.
+		core, err = container.RunCore(ctx, img, container.CoreOptions{Group: group, Endpoint: "http://cloud:4566", AdvertiseHost: "core.lan"},
+			network.WithNetwork([]string{"core-uplink"}, cloudNet), network.WithNetwork([]string{"core.lan"}, edgeNet))
+		DeferCleanup(func(ctx SpecContext) { Expect(testcontainers.TerminateContainer(core)).To(Succeed()) }, NodeTimeout(30*time.Second))
+		Expect(err).NotTo(HaveOccurred())
+
+		received = watchMotion(ctx, cloud, cfg, watcher)
+	}, NodeTimeout(5*time.Minute))
+
+	// The fleet outlives the spec that starts it (a DeferCleanup there
+	// would stop it at that spec's end).
+	AfterAll(func(ctx SpecContext) {
+		if fleet != nil && !reflect.ValueOf(fleet).IsNil() {
+			Expect(testcontainers.TerminateContainer(fleet)).To(Succeed())
+		}
+	}, NodeTimeout(30*time.Second))
+
+	// A failed spec leaves every container's log in GinkgoWriter.
+	AfterEach(func(ctx SpecContext) {
+		if !CurrentSpecReport().Failed() {
+			return
+		}
+		for name, c := range map[string]testcontainers.Container{"cloud": cloud, "core": core, "fleet": fleet} {
+			if c != nil && !reflect.ValueOf(c).IsNil() {
+				GinkgoWriter.Printf("----- %s log -----\n%s\n", name, containerLogs(ctx, c))
+			}
+		}
+	}, NodeTimeout(30*time.Second))
+
+	It("deploys the fleet's rooms to the core, and their events reach AWS IoT Core through it", func(ctx SpecContext) {
+		var err error
+		fleet, err = container.RunFleet(ctx, img, container.FleetOptions{Endpoint: "http://cloud:4566", Group: group,
+			Rooms: rooms, Rate: rate, Duration: benchTime, CloudRoute: true},
+			network.WithNetwork([]string{"fleet"}, cloudNet), network.WithNetwork([]string{"fleet"}, edgeNet))
+		Expect(err).NotTo(HaveOccurred())
+		t0 := time.Now()
+		Eventually(received.count).WithContext(ctx).WithTimeout(45*time.Second).WithPolling(100*time.Millisecond).Should(BeNumerically(">=", 20),
+			"motion events from the core on AWS IoT Core; core log:\n%s", func() string { return containerLogs(ctx, core) })
+		GinkgoWriter.Printf("first 20 motion events in the cloud %s after the fleet started\n", time.Since(t0).Round(time.Millisecond))
+		Expect(containerLogs(ctx, core)).To(And(ContainSubstring("connected to AWS IoT Core"), ContainSubstring("client_id=greengrass-core:home")))
+	}, NodeTimeout(90*time.Second))
+
+	It("spools while the core is cut off the cloud, and nothing acknowledged is lost", func(ctx SpecContext) {
+		Expect(container.Disconnect(ctx, core, cloudNet.Name)).To(Succeed())
+		partitionStart := time.Now()
+		// The core's next publish gets no PUBACK within its 5 s operation
+		// timeout: it takes the connection for dead and spools.
+		Eventually(func() string { return containerLogs(ctx, core) }).WithContext(ctx).WithTimeout(15 * time.Second).WithPolling(250 * time.Millisecond).
+			Should(ContainSubstring("connection to AWS IoT Core lost; cloud-bound messages are spooled"))
+		GinkgoWriter.Printf("the core noticed the partition after %s\n", time.Since(partitionStart).Round(time.Millisecond))
+		// Nothing crosses the cut while the fleet keeps publishing.
+		partitionedAt := received.count()
+		time.Sleep(3 * time.Second)
+		Expect(received.count()).To(Equal(partitionedAt), "messages crossed the partition")
+		Expect(container.Connect(ctx, core, cloudNet.Name, "core-uplink")).To(Succeed())
+		healed := time.Now()
+		GinkgoWriter.Printf("partitioned for %s\n", healed.Sub(partitionStart).Round(time.Millisecond))
+		Eventually(received.count).WithContext(ctx).WithTimeout(20*time.Second).WithPolling(100*time.Millisecond).Should(BeNumerically(">", partitionedAt),
+			"the spool never drained; core log:\n%s", func() string { return containerLogs(ctx, core) })
+		partitionEndCounts := received.count()
+		GinkgoWriter.Printf("spooled messages arriving %s after the heal; %d messages in the cloud\n", time.Since(healed).Round(time.Millisecond), partitionEndCounts)
+
+		// The fleet finishes and reports what the core acknowledged.
+		Eventually(func(g Gomega) bool {
+			st, err := fleet.State(ctx)
+			g.Expect(err).NotTo(HaveOccurred())
+			return st.Running
+		}).WithContext(ctx).WithTimeout(60 * time.Second).WithPolling(250 * time.Millisecond).Should(BeFalse())
+		st, err := fleet.State(ctx)
+		Expect(err).NotTo(HaveOccurred())
+		logs := containerLogs(ctx, fleet)
+		Expect(st.ExitCode).To(Equal(0), "fleet log:\n%s", logs)
+		var rep struct {
+			Sent, Completed, Lost, PublishErrors, FailedExecutions int
+		}
+		i := strings.Index(logs, "{\n")
+		Expect(i).To(BeNumerically(">=", 0), "no JSON report in the fleet's log:\n%s", logs)
+		Expect(json.NewDecoder(strings.NewReader(logs[i:])).Decode(&rep)).To(Succeed())
+		GinkgoWriter.Printf("fleet: %+v\n", rep)
+		// The flows are local: the cut of the uplink did not stop them.
+		Expect(rep.Sent).To(BeNumerically(">", 0))
+		Expect(rep.Completed).To(Equal(rep.Sent))
+		Expect(rep.PublishErrors).To(BeZero())
+
+		// Every acknowledged event is in the cloud, in order per room; a
+		// publish cut mid-flight may arrive twice, next to itself.
+		Eventually(received.distinct).WithContext(ctx).WithTimeout(20*time.Second).WithPolling(100*time.Millisecond).Should(Equal(rep.Sent),
+			"distinct motion events in the cloud; core log:\n%s", func() string { return containerLogs(ctx, core) })
+		perRoom := received.byTopic()
+		Expect(perRoom).To(HaveLen(rooms))
+		for topic, seqs := range perRoom {
+			c := slices.Compact(slices.Clone(seqs))
+			for i, v := range c {
+				Expect(v).To(Equal(i), "%s: the cloud got seqs %v, want 0, 1, 2, ... in order", topic, seqs)
+			}
+		}
+	}, NodeTimeout(2*time.Minute))
+})
+
+// arrivals records the motion events AWS IoT Core delivered to the
+// watcher, in arrival order, by topic.
+type arrivals struct {
+	mu   sync.Mutex
+	seqs map[string][]int
+	n    int
+}
+
+func (a *arrivals) add(topic string, seq int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.seqs[topic] = append(a.seqs[topic], seq)
+	a.n++
+}
+
+func (a *arrivals) count() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.n
+}
+
+func (a *arrivals) distinct() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	n := 0
+	for _, s := range a.seqs {
+		seen := map[int]bool{}
+		for _, v := range s {
+			seen[v] = true
+		}
+		n += len(seen)
+	}
+	return n
+}
+
+func (a *arrivals) byTopic() map[string][]int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := map[string][]int{}
+	for k, v := range a.seqs {
+		out[k] = slices.Clone(v)
+	}
+	return out
+}
+
+// watchMotion subscribes to +/motion on the cloud's AWS IoT Core as the
+// thing name, with a certificate and policy made through the API, over
+// the mapped port.
+func watchMotion(ctx context.Context, cloud *container.Container, cfg aws.Config, name string) *arrivals {
+	iotc := iot.NewFromConfig(cfg)
+	_, err := iotc.CreateThing(ctx, &iot.CreateThingInput{ThingName: aws.String(name)})
+	Expect(err).NotTo(HaveOccurred())
+	kc, err := iotc.CreateKeysAndCertificate(ctx, &iot.CreateKeysAndCertificateInput{SetAsActive: true})
+	Expect(err).NotTo(HaveOccurred())
+	_, err = iotc.AttachThingPrincipal(ctx, &iot.AttachThingPrincipalInput{ThingName: aws.String(name), Principal: kc.CertificateArn})
+	Expect(err).NotTo(HaveOccurred())
+	_, err = iotc.CreatePolicy(ctx, &iot.CreatePolicyInput{PolicyName: aws.String(name), PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[
+	  {"Effect":"Allow","Action":"iot:Connect","Resource":"arn:aws:iot:us-east-1:000000000000:client/` + name + `"},
+	  {"Effect":"Allow","Action":"iot:Subscribe","Resource":"arn:aws:iot:us-east-1:000000000000:topicfilter/+/motion"},
+	  {"Effect":"Allow","Action":"iot:Receive","Resource":"arn:aws:iot:us-east-1:000000000000:topic/*"}]}`)})
+	Expect(err).NotTo(HaveOccurred())
+	_, err = iotc.AttachPolicy(ctx, &iot.AttachPolicyInput{PolicyName: aws.String(name), Target: kc.CertificateArn})
+	Expect(err).NotTo(HaveOccurred())
+	cert, err := tls.X509KeyPair([]byte(aws.ToString(kc.CertificatePem)), []byte(aws.ToString(kc.KeyPair.PrivateKey)))
+	Expect(err).NotTo(HaveOccurred())
+	caPEM, err := cloud.RootCA(ctx)
+	Expect(err).NotTo(HaveOccurred())
+	roots := x509.NewCertPool()
+	Expect(roots.AppendCertsFromPEM(caPEM)).To(BeTrue())
+	addr, err := cloud.IoTDataEndpoint(ctx)
+	Expect(err).NotTo(HaveOccurred())
+	a := &arrivals{seqs: map[string][]int{}}
+	opts := paho.NewClientOptions().AddBroker("tls://" + addr).SetClientID(name).
+		// The mapped port is on this host; the certificate names localhost.
+		SetTLSConfig(&tls.Config{RootCAs: roots, Certificates: []tls.Certificate{cert}, ServerName: "localhost", MinVersion: tls.VersionTLS12}).
+		SetAutoReconnect(false).SetConnectTimeout(5 * time.Second)
+	mc := paho.NewClient(opts)
+	Expect(waitToken(mc.Connect())).To(Succeed())
+	DeferCleanup(func() { mc.Disconnect(100) })
+	Expect(waitToken(mc.Subscribe("+/motion", 1, func(_ paho.Client, m paho.Message) {
+		var p struct{ Seq int }
+		if json.Unmarshal(m.Payload(), &p) == nil {
+			a.add(m.Topic(), p.Seq)
+		}
+	}))).To(Succeed())
+	return a
 }

@@ -8,26 +8,39 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
 	"github.com/tgsim/tgsim/sim/bench"
 	"github.com/tgsim/tgsim/sim/harness"
 )
 
 // runBench is tgsim bench: an in-process world with one core over mutual
-// TLS, the rooms deployed through the official clients, then the load.
+// TLS, the rooms deployed through the official clients, then the load;
+// with --endpoint, the same against a remote tgsim up and its tgsim core.
 func runBench(ctx context.Context, cfg Config, logger *slog.Logger, stdout, stderr io.Writer) int {
-	h, err := harness.Start(harness.Options{AccountID: cfg.AccountID, Region: cfg.Region, AccessKeyID: cfg.AccessKeyID,
-		SecretAccessKey: cfg.SecretAccessKey, IAM: cfg.IAM, Logger: logger, CoreTLS: !cfg.CorePlaintext})
-	if err != nil {
-		fmt.Fprintln(stderr, "tgsim bench:", err)
-		return 1
-	}
-	defer h.Close()
 	b := cfg.Bench
 	opts := bench.Options{Rooms: b.Rooms, Rate: b.Rate, Duration: b.Duration, ShardIndex: b.ShardIndex, ShardCount: b.ShardCount}
 	if f, ok := stderr.(*os.File); ok && isTerminal(f) && !cfg.JSON {
 		opts.Progress = stderr
 	}
-	res, err := bench.Run(ctx, h, opts)
+	var res *bench.Result
+	var err error
+	if b.Endpoint != "" {
+		awsCfg := aws.Config{Region: cfg.Region, Credentials: credentials.NewStaticCredentialsProvider(cfg.AccessKeyID, cfg.SecretAccessKey, "")}
+		res, err = bench.RunRemote(ctx, bench.Remote{Endpoint: b.Endpoint, AWS: awsCfg, Group: b.Group, DiscoveryURL: b.DiscoveryURL,
+			Prefix: b.Prefix, CloudRoute: b.CloudRoute}, opts)
+	} else {
+		var h *harness.Harness
+		h, err = harness.Start(harness.Options{AccountID: cfg.AccountID, Region: cfg.Region, AccessKeyID: cfg.AccessKeyID,
+			SecretAccessKey: cfg.SecretAccessKey, IAM: cfg.IAM, Logger: logger, CoreTLS: !cfg.CorePlaintext})
+		if err != nil {
+			fmt.Fprintln(stderr, "tgsim bench:", err)
+			return 1
+		}
+		defer h.Close()
+		res, err = bench.Run(ctx, h, opts)
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "tgsim bench:", err)
 		return 1

@@ -22,17 +22,20 @@ type Config struct {
 	Command string
 	Args    []string
 
-	Addr            string
-	DiscoveryAddr   string
-	IoTDataAddr     string
-	AccountID       string
-	Region          string
-	AccessKeyID     string
-	SecretAccessKey string
-	LogLevel        slog.Level
-	LogFormat       string // text or json
-	CorePlaintext   bool   // cores accept plain TCP instead of mutual TLS
-	IAM             edge.Mode
+	Addr          string
+	DiscoveryAddr string
+	IoTDataAddr   string
+	// IoTDataAdvertise is the data plane's address as other hosts reach
+	// it (up: DescribeEndpoint's answer and a name in its certificate).
+	IoTDataAdvertise string
+	AccountID        string
+	Region           string
+	AccessKeyID      string
+	SecretAccessKey  string
+	LogLevel         slog.Level
+	LogFormat        string // text or json
+	CorePlaintext    bool   // cores accept plain TCP instead of mutual TLS
+	IAM              edge.Mode
 	// AutoCores makes `up` start a core for each group that gets a
 	// deployment (default true).
 	AutoCores bool
@@ -56,6 +59,9 @@ type CoreConfig struct {
 	Endpoint      string // URL of the running tgsim up
 	MQTTAddr      string // where devices connect
 	AdvertiseHost string // published for discovery; "" = derived from MQTTAddr
+	// IoTDataEndpoint is AWS IoT Core's data plane (host:port); "" asks
+	// DescribeEndpoint.
+	IoTDataEndpoint string
 }
 
 // BenchConfig holds the flags of tgsim bench.
@@ -65,6 +71,11 @@ type BenchConfig struct {
 	Duration               time.Duration
 	HTML                   string
 	ShardIndex, ShardCount int
+	// Endpoint, when set, is a remote tgsim up to bench (with Group).
+	Endpoint, Group string
+	DiscoveryURL    string
+	Prefix          string
+	CloudRoute      bool
 }
 
 const usage = `tgsim: AWS IoT Things Graph, Greengrass, IoT, S3 and IAM on your laptop, offline.
@@ -98,6 +109,10 @@ Flags of up:
                       (cores run as tgsim core processes instead) [TGSIM_AUTO_CORES=false]
   --data DIR          keep Things Graph, IAM, IoT, Greengrass and S3 state in DIR across restarts
                       [TGSIM_DATA_DIR] (default: none, everything in memory)
+  --iot-data-advertise HOST[:PORT]
+                      the IoT data plane's address as other hosts reach it, e.g. cloud:8883:
+                      iot DescribeEndpoint answers it, and the data plane's and discovery's
+                      certificates name HOST [TGSIM_IOT_DATA_ADVERTISE] (default: --iot-data-addr)
 
 Flags of run (before the files):
   --json              print one JSON document on stdout instead of the readable report:
@@ -115,6 +130,10 @@ Flags of core (--access-key, --secret-key, --region, --log-* and --core-plaintex
   --advertise-host H  host published with UpdateConnectivityInfo for discovery and put in the
                       certificate [TGSIM_CORE_ADVERTISE_HOST] (default: the --mqtt-addr host, or this
                       machine's name when that is 0.0.0.0)
+  --iot-data-endpoint H:P
+                      AWS IoT Core's data plane the core connects to (MQTT, mutual TLS, with a
+                      certificate the core provisions for its core thing) [TGSIM_IOT_DATA_ENDPOINT]
+                      (default: iot DescribeEndpoint's answer)
   Start tgsim up with --auto-cores=false, or it also runs a core of its own for the group.
 
 Flags of bench:
@@ -124,6 +143,15 @@ Flags of bench:
   --html FILE         also write a self-contained HTML report with charts to FILE
   --json              print the figures as one JSON document instead of the table
   --shard i/n         drive only rooms r with r mod n == i, at rate/n (default 0/1)
+  --endpoint URL      bench the tgsim up at URL instead of one in this process; its group is
+                      served by a tgsim core elsewhere [TGSIM_ENDPOINT]
+  --group NAME        with --endpoint: the Greengrass group to deploy the rooms to; shard 0
+                      creates it when missing [TGSIM_CORE_GROUP]
+  --discovery-url U   with --endpoint: the Greengrass discovery API (default https://HOST:8443,
+                      HOST from iot DescribeEndpoint)
+  --prefix P          with --endpoint: starts every room's name (default S<i>x + random letters)
+  --cloud-route       with --endpoint: also route each motion sensor's events to AWS IoT Core
+                      (each payload carries its room's "seq")
 `
 
 // errUsage asks main to print the usage and exit 2.
@@ -154,6 +182,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&c.Addr, "addr", env("ADDR", harness.DefaultAddr), "")
 	fs.StringVar(&c.DiscoveryAddr, "discovery-addr", env("DISCOVERY_ADDR", harness.DefaultDiscoveryAddr), "")
 	fs.StringVar(&c.IoTDataAddr, "iot-data-addr", env("IOT_DATA_ADDR", harness.DefaultIoTDataAddr), "")
+	fs.StringVar(&c.IoTDataAdvertise, "iot-data-advertise", env("IOT_DATA_ADVERTISE", ""), "")
 	fs.StringVar(&c.AccountID, "account", env("ACCOUNT_ID", harness.DefaultAccountID), "")
 	fs.StringVar(&c.Region, "region", env("REGION", harness.DefaultRegion), "")
 	fs.StringVar(&c.AccessKeyID, "access-key", env("ACCESS_KEY_ID", harness.DefaultAccessKeyID), "")
@@ -179,6 +208,10 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&c.Core.Endpoint, "endpoint", env("ENDPOINT", ""), "")
 	fs.StringVar(&c.Core.MQTTAddr, "mqtt-addr", env("CORE_MQTT_ADDR", harness.DefaultStandaloneCoreAddr), "")
 	fs.StringVar(&c.Core.AdvertiseHost, "advertise-host", env("CORE_ADVERTISE_HOST", ""), "")
+	fs.StringVar(&c.Core.IoTDataEndpoint, "iot-data-endpoint", env("IOT_DATA_ENDPOINT", ""), "")
+	fs.StringVar(&c.Bench.DiscoveryURL, "discovery-url", "", "")
+	fs.StringVar(&c.Bench.Prefix, "prefix", "", "")
+	fs.BoolVar(&c.Bench.CloudRoute, "cloud-route", false, "")
 	if err := fs.Parse(args[1:]); err != nil {
 		return Config{}, fmt.Errorf("tgsim %s: %v: %w", c.Command, err, errUsage)
 	}
@@ -187,10 +220,15 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		switch {
 		case f.Name == "junit" && c.Command != "run", f.Name == "json" && c.Command != "run" && c.Command != "bench":
 			reportErr = fmt.Errorf("--%s: only tgsim run writes reports", f.Name)
-		case (f.Name == "rooms" || f.Name == "rate" || f.Name == "duration" || f.Name == "html" || f.Name == "shard") && c.Command != "bench":
+		case (f.Name == "rooms" || f.Name == "rate" || f.Name == "duration" || f.Name == "html" || f.Name == "shard" ||
+			f.Name == "discovery-url" || f.Name == "prefix" || f.Name == "cloud-route") && c.Command != "bench":
 			reportErr = fmt.Errorf("--%s: only tgsim bench takes it", f.Name)
-		case (f.Name == "group" || f.Name == "endpoint" || f.Name == "mqtt-addr" || f.Name == "advertise-host") && c.Command != "core":
+		case (f.Name == "group" || f.Name == "endpoint") && c.Command != "core" && c.Command != "bench":
+			reportErr = fmt.Errorf("--%s: only tgsim core and tgsim bench take it", f.Name)
+		case (f.Name == "mqtt-addr" || f.Name == "advertise-host" || f.Name == "iot-data-endpoint") && c.Command != "core":
 			reportErr = fmt.Errorf("--%s: only tgsim core takes it", f.Name)
+		case f.Name == "iot-data-advertise" && c.Command != "up":
+			reportErr = errors.New("--iot-data-advertise: only tgsim up serves the data plane")
 		case f.Name == "junit" && c.JUnit == "":
 			reportErr = errors.New("--junit needs a file name")
 		case f.Name == "auto-cores" && c.Command != "up":
@@ -208,6 +246,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	if c.Command != "up" {
 		c.DataDir = "" // TGSIM_DATA_DIR is for up only; run and validate start fresh
 		c.AutoCores = false
+		c.IoTDataAdvertise = ""
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(*level)); err != nil {
 		return Config{}, fmt.Errorf("--log-level %q: expected debug, info, warn or error", *level)
@@ -252,6 +291,28 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("tgsim bench takes no arguments, found %q: %w", c.Args, errUsage)
 		}
 		b.ShardIndex, b.ShardCount = si, sn
+		b.Endpoint, b.Group = c.Core.Endpoint, c.Core.Group
+		if b.Endpoint == "" {
+			b.Group = "" // TGSIM_CORE_GROUP alone is a core's setting
+			if b.DiscoveryURL != "" || b.Prefix != "" || b.CloudRoute {
+				return Config{}, errors.New("--discovery-url, --prefix and --cloud-route need --endpoint (a remote tgsim up)")
+			}
+		} else {
+			if u, err := url.Parse(b.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return Config{}, fmt.Errorf("--endpoint %q: expected a URL such as http://cloud:4566", b.Endpoint)
+			}
+			if b.Group == "" {
+				return Config{}, fmt.Errorf("tgsim bench --endpoint needs --group NAME: %w", errUsage)
+			}
+			if u, err := url.Parse(b.DiscoveryURL); b.DiscoveryURL != "" && (err != nil || u.Scheme != "https" || u.Host == "") {
+				return Config{}, fmt.Errorf("--discovery-url %q: expected a URL such as https://cloud:8443", b.DiscoveryURL)
+			}
+		}
+	}
+	if c.Command == "up" && c.IoTDataAdvertise != "" {
+		if err := checkHostPort(c.IoTDataAdvertise); err != nil {
+			return Config{}, fmt.Errorf("--iot-data-advertise %q: %v; expected HOST or HOST:PORT (an IPv6 host in brackets)", c.IoTDataAdvertise, err)
+		}
 	}
 	if c.Command != "core" {
 		c.Core = CoreConfig{}
@@ -271,9 +332,37 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		if _, _, err := net.SplitHostPort(cc.MQTTAddr); err != nil {
 			return Config{}, fmt.Errorf("--mqtt-addr %q: expected host:port", cc.MQTTAddr)
 		}
+		if _, _, err := net.SplitHostPort(cc.IoTDataEndpoint); cc.IoTDataEndpoint != "" && err != nil {
+			return Config{}, fmt.Errorf("--iot-data-endpoint %q: expected host:port", cc.IoTDataEndpoint)
+		}
 	}
 	if c.Command == "health" && len(c.Args) > 0 {
 		return Config{}, fmt.Errorf("tgsim health takes no arguments, found %q: %w", c.Args, errUsage)
 	}
 	return c, nil
+}
+
+// checkHostPort accepts HOST, HOST:PORT, [IPv6] and [IPv6]:PORT.
+func checkHostPort(s string) error {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		host, port = s, ""
+		if strings.HasPrefix(s, "[") && strings.HasSuffix(s, "]") {
+			host = s[1 : len(s)-1]
+			if net.ParseIP(host) == nil {
+				return fmt.Errorf("%q is not an IP address", host)
+			}
+		} else if strings.Contains(s, ":") {
+			return errors.New("a port without a host, or an IPv6 address without brackets")
+		}
+	}
+	if port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("port %q is not 1-65535", port)
+		}
+	}
+	if host == "" || strings.ContainsAny(host, "/ @?#") {
+		return fmt.Errorf("host %q is not a host name or address", host)
+	}
+	return nil
 }

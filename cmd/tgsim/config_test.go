@@ -171,7 +171,67 @@ func TestLoad(t *testing.T) {
 		{name: "core endpoint is a URL", args: []string{"core", "--group", "g", "--endpoint", "127.0.0.1:4566"}, wantErr: `--endpoint "127.0.0.1:4566": expected a URL`},
 		{name: "core mqtt address", args: []string{"core", "--group", "g", "--endpoint", "http://h:1", "--mqtt-addr", "8884"}, wantErr: `--mqtt-addr "8884": expected host:port`},
 		{name: "core takes no files", args: []string{"core", "--group", "g", "--endpoint", "http://h:1", "x"}, usage: true, wantErr: "tgsim core takes no arguments"},
-		{name: "group is for core only", args: []string{"up", "--group", "g"}, wantErr: "--group: only tgsim core takes it"},
+		{name: "group is for core and bench only", args: []string{"up", "--group", "g"}, wantErr: "--group: only tgsim core and tgsim bench take it"},
+		{name: "bench remote", args: []string{"bench", "--endpoint", "http://cloud:4566", "--group", "home", "--shard", "1/2",
+			"--discovery-url", "https://cloud:8443", "--prefix", "F1", "--cloud-route"},
+			want: with(func(c *Config) {
+				c.Command = "bench"
+				c.LogLevel = slog.LevelWarn
+				c.Args = []string{}
+				c.Bench = BenchConfig{Rooms: 10, Rate: 100, Duration: 10 * time.Second, ShardIndex: 1, ShardCount: 2,
+					Endpoint: "http://cloud:4566", Group: "home", DiscoveryURL: "https://cloud:8443", Prefix: "F1", CloudRoute: true}
+			})},
+		{name: "bench remote from env", args: []string{"bench"}, env: map[string]string{"TGSIM_ENDPOINT": "http://cloud:4566", "TGSIM_CORE_GROUP": "home"},
+			want: with(func(c *Config) {
+				c.Command = "bench"
+				c.LogLevel = slog.LevelWarn
+				c.Args = []string{}
+				c.Bench = BenchConfig{Rooms: 10, Rate: 100, Duration: 10 * time.Second, ShardCount: 1, Endpoint: "http://cloud:4566", Group: "home"}
+			})},
+		{name: "bench ignores a core's group alone", args: []string{"bench"}, env: map[string]string{"TGSIM_CORE_GROUP": "home"},
+			want: with(func(c *Config) {
+				c.Command = "bench"
+				c.LogLevel = slog.LevelWarn
+				c.Args = []string{}
+				c.Bench = BenchConfig{Rooms: 10, Rate: 100, Duration: 10 * time.Second, ShardCount: 1}
+			})},
+		{name: "bench remote needs a group", args: []string{"bench", "--endpoint", "http://cloud:4566"}, usage: true, wantErr: "tgsim bench --endpoint needs --group NAME"},
+		{name: "bench endpoint is a URL", args: []string{"bench", "--endpoint", "cloud:4566", "--group", "g"}, wantErr: `--endpoint "cloud:4566": expected a URL`},
+		{name: "bench discovery is https", args: []string{"bench", "--endpoint", "http://cloud:4566", "--group", "g", "--discovery-url", "http://cloud:8443"},
+			wantErr: `--discovery-url "http://cloud:8443": expected a URL such as https://cloud:8443`},
+		{name: "cloud-route needs an endpoint", args: []string{"bench", "--cloud-route"}, wantErr: "need --endpoint"},
+		{name: "cloud-route is for bench only", args: []string{"up", "--cloud-route"}, wantErr: "--cloud-route: only tgsim bench takes it"},
+		{name: "up advertises the data plane", args: []string{"up", "--iot-data-advertise", "cloud"},
+			want: with(func(c *Config) {
+				c.Command = "up"
+				c.LogLevel = slog.LevelInfo
+				c.Args = []string{}
+				c.IoTDataAdvertise = "cloud"
+			})},
+		{name: "advertise from env, with port", args: []string{"up"}, env: map[string]string{"TGSIM_IOT_DATA_ADVERTISE": "cloud:18883"},
+			want: with(func(c *Config) {
+				c.Command = "up"
+				c.LogLevel = slog.LevelInfo
+				c.Args = []string{}
+				c.IoTDataAdvertise = "cloud:18883"
+			})},
+		{name: "advertise an IPv6 address", args: []string{"up", "--iot-data-advertise", "[fd00::1]"},
+			want: with(func(c *Config) {
+				c.Command = "up"
+				c.LogLevel = slog.LevelInfo
+				c.Args = []string{}
+				c.IoTDataAdvertise = "[fd00::1]"
+			})},
+		{name: "advertise IPv6 without brackets", args: []string{"up", "--iot-data-advertise", "fd00::1"}, wantErr: "an IPv6 address without brackets"},
+		{name: "advertise a bad port", args: []string{"up", "--iot-data-advertise", "cloud:0"}, wantErr: `port "0" is not 1-65535`},
+		{name: "advertise a URL", args: []string{"up", "--iot-data-advertise", "mqtts://cloud"}, wantErr: "expected HOST or HOST:PORT"},
+		{name: "advertise is for up only", args: []string{"core", "--group", "g", "--endpoint", "http://h:1", "--iot-data-advertise", "c"}, wantErr: "--iot-data-advertise: only tgsim up"},
+		{name: "advertise env ignored by core", args: []string{"core", "--group", "g", "--endpoint", "http://10.0.0.5:4566"}, env: map[string]string{"TGSIM_IOT_DATA_ADVERTISE": "cloud"},
+			want: core(func(*Config) {})},
+		{name: "core's data endpoint", args: []string{"core", "--group", "g", "--endpoint", "http://10.0.0.5:4566", "--iot-data-endpoint", "cloud:8883"},
+			want: core(func(c *Config) { c.Core.IoTDataEndpoint = "cloud:8883" })},
+		{name: "core's data endpoint needs a port", args: []string{"core", "--group", "g", "--endpoint", "http://h:1", "--iot-data-endpoint", "cloud"}, wantErr: `--iot-data-endpoint "cloud": expected host:port`},
+		{name: "data endpoint is for core only", args: []string{"bench", "--iot-data-endpoint", "c:1"}, wantErr: "--iot-data-endpoint: only tgsim core takes it"},
 		{name: "mqtt-addr is for core only", args: []string{"bench", "--mqtt-addr", "127.0.0.1:1"}, wantErr: "--mqtt-addr: only tgsim core takes it"},
 		{name: "core env ignored by up", args: []string{"up"}, env: map[string]string{"TGSIM_CORE_GROUP": "g", "TGSIM_ENDPOINT": "http://h:1"},
 			want: with(func(c *Config) { c.Command = "up"; c.LogLevel = slog.LevelInfo; c.Args = []string{} })},

@@ -25,7 +25,7 @@ func runCore(ctx context.Context, cfg Config, logger *slog.Logger, stdout, stder
 	logger.Info("starting core", "group", cc.Group, "endpoint", cc.Endpoint, "mqtt_addr", cc.MQTTAddr)
 	sc, err := harness.StartStandaloneCore(ctx, harness.StandaloneCoreOptions{
 		Group: cc.Group, Endpoint: cc.Endpoint, AWS: awsCfg, MQTTAddr: cc.MQTTAddr, Plaintext: cfg.CorePlaintext,
-		AdvertiseHost: cc.AdvertiseHost, Logger: logger,
+		AdvertiseHost: cc.AdvertiseHost, IoTDataEndpoint: cc.IoTDataEndpoint, Logger: logger,
 	})
 	if err != nil {
 		if ctx.Err() != nil {
@@ -38,8 +38,12 @@ func runCore(ctx context.Context, cfg Config, logger *slog.Logger, stdout, stder
 	if cfg.CorePlaintext {
 		mode = "plain TCP"
 	}
-	fmt.Fprintf(stdout, "tgsim core for group %s (%s) serving MQTT at %s, %s; following %s; stop with Ctrl-C\n",
-		cc.Group, sc.GroupID, sc.MQTTAddr(), mode, cc.Endpoint)
+	cloud := "AWS IoT Core found through iot DescribeEndpoint"
+	if cc.IoTDataEndpoint != "" {
+		cloud = "AWS IoT Core at " + cc.IoTDataEndpoint
+	}
+	fmt.Fprintf(stdout, "tgsim core for group %s (%s) serving MQTT at %s, %s; following %s; cloud route to %s as %s; stop with Ctrl-C\n",
+		cc.Group, sc.GroupID, sc.MQTTAddr(), mode, cc.Endpoint, cloud, harness.CoreClientID(cc.Group))
 	select {
 	case <-ctx.Done():
 		logger.Info("stopping")

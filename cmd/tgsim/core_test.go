@@ -272,6 +272,17 @@ func TestCoreProcess(t *testing.T) {
 	if !strings.Contains(out.String(), "certificate refused by the IoT registry") {
 		t.Errorf("the core did not log the registry's refusal:\n%s", out.String())
 	}
+	// The process also reached AWS IoT Core, with the identity it
+	// provisioned for the group's core thing.
+	for !strings.Contains(out.String(), "connected to AWS IoT Core") {
+		if ctx.Err() != nil {
+			t.Fatalf("tgsim core never connected to AWS IoT Core:\n%s", out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(out.String(), "client_id="+harness.CoreClientID(group)) {
+		t.Errorf("tgsim core connected to AWS IoT Core under another client id:\n%s", out.String())
+	}
 	if !strings.Contains(out.String(), fmt.Sprintf("serving MQTT at %s", mqttAddr)) {
 		t.Errorf("tgsim core did not say where it serves:\n%s", out.String())
 	}

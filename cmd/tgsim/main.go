@@ -103,7 +103,8 @@ func health(ctx context.Context, cfg Config, stdout, stderr io.Writer) int {
 
 func up(ctx context.Context, cfg Config, logger *slog.Logger, stdout, stderr io.Writer) int {
 	h, err := harness.Start(harness.Options{
-		Addr: cfg.Addr, DiscoveryAddr: cfg.DiscoveryAddr, IoTDataAddr: cfg.IoTDataAddr, AccountID: cfg.AccountID, Region: cfg.Region,
+		Addr: cfg.Addr, DiscoveryAddr: cfg.DiscoveryAddr, IoTDataAddr: cfg.IoTDataAddr, IoTDataAdvertise: cfg.IoTDataAdvertise,
+		AccountID: cfg.AccountID, Region: cfg.Region,
 		AccessKeyID: cfg.AccessKeyID, SecretAccessKey: cfg.SecretAccessKey, IAM: cfg.IAM, Logger: logger,
 		AutoCores: cfg.AutoCores, CoreTLS: !cfg.CorePlaintext, DataDir: cfg.DataDir,
 	})
@@ -124,6 +125,10 @@ func up(ctx context.Context, cfg Config, logger *slog.Logger, stdout, stderr io.
 	if !cfg.AutoCores {
 		coresNote = "no Greengrass core starts here (--auto-cores=false): run tgsim core --group NAME --endpoint " + h.URL
 	}
+	dataPlane := h.IoTData.Addr()
+	if cfg.IoTDataAdvertise != "" {
+		dataPlane += ", advertised to other hosts as " + cfg.IoTDataAdvertise + " (iot DescribeEndpoint); root CA also at " + h.URL + harness.IoTRootCAPath
+	}
 	fmt.Fprintf(stdout, `tgsim is serving iotthingsgraph, s3, greengrass, iot, iot-data, iam and sts at %s
   export AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_REGION=%s
   aws --endpoint-url %s s3 ls
@@ -132,7 +137,7 @@ func up(ctx context.Context, cfg Config, logger *slog.Logger, stdout, stderr io.
   Greengrass discovery (mutual TLS with a device's IoT certificate): %s/greengrass/discover/thing/NAME
   AWS IoT Core data plane (MQTT, mutual TLS, IoT policies): %s
     trust %s as devices trust Amazon Root CA 1
-`, h.URL, cfg.AccessKeyID, cfg.SecretAccessKey, cfg.Region, h.URL, cfg.AccountID, cfg.IAM, h.URL, coresNote, h.DiscoveryURL, h.IoTData.Addr(), caFile)
+`, h.URL, cfg.AccessKeyID, cfg.SecretAccessKey, cfg.Region, h.URL, cfg.AccountID, cfg.IAM, h.URL, coresNote, h.DiscoveryURL, dataPlane, caFile)
 	if cfg.DataDir != "" {
 		fmt.Fprintf(stdout, "  state is kept in %s\n", cfg.DataDir)
 	}

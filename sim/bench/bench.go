@@ -8,6 +8,11 @@
 // reason. The bench's own cost per event is measured too, so it is known
 // not to be the bottleneck. Result renders as a table and as a
 // self-contained HTML report (inline SVG charts, no script, opens offline).
+//
+// Run sets the world up in process (a harness and its core); RunRemote
+// does the same through the network against a `tgsim up` whose group a
+// `tgsim core` serves elsewhere, so several bench processes or containers
+// (shards) can share one core's load.
 package bench
 
 import (
@@ -30,6 +35,7 @@ import (
 	ggtypes "github.com/aws/aws-sdk-go-v2/service/greengrass/types"
 	"github.com/aws/aws-sdk-go-v2/service/iot"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	awsv1 "github.com/aws/aws-sdk-go/aws"
 	credsv1 "github.com/aws/aws-sdk-go/aws/credentials"
 	"github.com/aws/aws-sdk-go/aws/session"
@@ -88,6 +94,9 @@ type Result struct {
 	Overhead time.Duration
 	// PublishErrors are events the sensor could not publish.
 	PublishErrors int
+	// Remote is the endpoint of a remote run (RunRemote); its core's
+	// drops are not visible to the bench.
+	Remote string
 }
 
 // Percentile returns the p-th percentile (0–100) of the latencies.
@@ -117,30 +126,9 @@ type room struct {
 // Run sets the rooms up in h (which must have been started with CoreTLS)
 // and drives them.
 func Run(ctx context.Context, h *harness.Harness, opts Options) (*Result, error) {
-	if opts.Rooms <= 0 {
-		opts.Rooms = 10
-	}
-	if opts.Rate <= 0 {
-		opts.Rate = 100
-	}
-	if opts.Duration <= 0 {
-		opts.Duration = 10 * time.Second
-	}
-	if opts.Drain <= 0 {
-		opts.Drain = 5 * time.Second
-	}
-	if opts.ShardCount <= 0 {
-		opts.ShardIndex, opts.ShardCount = 0, 1
-	}
-	if opts.ShardIndex < 0 || opts.ShardIndex >= opts.ShardCount {
-		return nil, fmt.Errorf("bench: shard %d/%d: want 0 <= i < n", opts.ShardIndex, opts.ShardCount)
-	}
-	if opts.Dir == "" {
-		d, err := findScenarioDir()
-		if err != nil {
-			return nil, err
-		}
-		opts.Dir = d
+	opts, err := withDefaults(opts)
+	if err != nil {
+		return nil, err
 	}
 	res := &Result{Options: opts, Drops: map[string]uint64{}}
 	setupStart := time.Now()
@@ -167,6 +155,36 @@ func Run(ctx context.Context, h *harness.Harness, opts Options) (*Result, error)
 	return res, nil
 }
 
+// withDefaults fills the zero fields of opts and checks the shard.
+func withDefaults(opts Options) (Options, error) {
+	if opts.Rooms <= 0 {
+		opts.Rooms = 10
+	}
+	if opts.Rate <= 0 {
+		opts.Rate = 100
+	}
+	if opts.Duration <= 0 {
+		opts.Duration = 10 * time.Second
+	}
+	if opts.Drain <= 0 {
+		opts.Drain = 5 * time.Second
+	}
+	if opts.ShardCount <= 0 {
+		opts.ShardIndex, opts.ShardCount = 0, 1
+	}
+	if opts.ShardIndex < 0 || opts.ShardIndex >= opts.ShardCount {
+		return opts, fmt.Errorf("bench: shard %d/%d: want 0 <= i < n", opts.ShardIndex, opts.ShardCount)
+	}
+	if opts.Dir == "" {
+		d, err := findScenarioDir()
+		if err != nil {
+			return opts, err
+		}
+		opts.Dir = d
+	}
+	return opts, nil
+}
+
 // findScenarioDir looks for scenarios/motion-camera from the working
 // directory up.
 func findScenarioDir() (string, error) {
@@ -191,68 +209,19 @@ func findScenarioDir() (string, error) {
 // room through the official clients, deploys them, and connects the
 // devices of the rooms this shard drives.
 func setup(ctx context.Context, h *harness.Harness, opts Options) ([]*room, *harness.RunningCore, error) {
-	read := func(name string) (string, error) {
-		b, err := os.ReadFile(filepath.Join(opts.Dir, name))
-		return string(b), err
-	}
-	flowDoc, err := read("security-flow.workflow.graphql")
+	docs, err := readDocs(opts.Dir)
 	if err != nil {
 		return nil, nil, err
 	}
-	sysDoc, err := read("security-flow.system.graphql")
+	c, err := newClients(ctx, h.URL, h.AWS)
 	if err != nil {
 		return nil, nil, err
-	}
-	depDoc, err := read("room215.deployment.graphql")
-	if err != nil {
-		return nil, nil, err
-	}
-	id, secret := h.Credentials()
-	sess, err := session.NewSession(&awsv1.Config{Region: awsv1.String(h.Region()), Endpoint: awsv1.String(h.URL),
-		Credentials: credsv1.NewStaticCredentials(id, secret, ""), MaxRetries: awsv1.Int(0), Logger: awsv1.LoggerFunc(func(...any) {})})
-	if err != nil {
-		return nil, nil, err
-	}
-	tg := iotthingsgraph.New(sess)
-	ep := aws.String(h.URL)
-	iotc := iot.NewFromConfig(h.AWS, func(o *iot.Options) { o.BaseEndpoint = ep })
-	gg := greengrass.NewFromConfig(h.AWS, func(o *greengrass.Options) { o.BaseEndpoint = ep })
-	s3c := s3.NewFromConfig(h.AWS, func(o *s3.Options) { o.BaseEndpoint = ep; o.UsePathStyle = true })
-
-	certs := map[string]tls.Certificate{}
-	thing := func(name string) (arn, certArn string, err error) {
-		th, err := iotc.CreateThing(ctx, &iot.CreateThingInput{ThingName: aws.String(name)})
-		if err != nil {
-			return "", "", fmt.Errorf("iot CreateThing %s: %w", name, err)
-		}
-		c, err := iotc.CreateKeysAndCertificate(ctx, &iot.CreateKeysAndCertificateInput{SetAsActive: true})
-		if err != nil {
-			return "", "", err
-		}
-		if _, err := iotc.AttachThingPrincipal(ctx, &iot.AttachThingPrincipalInput{ThingName: aws.String(name), Principal: c.CertificateArn}); err != nil {
-			return "", "", err
-		}
-		pair, err := tls.X509KeyPair([]byte(aws.ToString(c.CertificatePem)), []byte(aws.ToString(c.KeyPair.PrivateKey)))
-		if err != nil {
-			return "", "", err
-		}
-		certs[name] = pair
-		return aws.ToString(th.ThingArn), aws.ToString(c.CertificateArn), nil
 	}
 	const group, bucket = "bench", "bench-flows"
-	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
-		return nil, nil, fmt.Errorf("s3 CreateBucket: %w", err)
-	}
-	coreArn, coreCert, err := thing(group + "_Core")
-	if err != nil {
+	if err := c.ensureBucket(ctx, bucket); err != nil {
 		return nil, nil, err
 	}
-	cd, err := gg.CreateCoreDefinition(ctx, &greengrass.CreateCoreDefinitionInput{InitialVersion: &ggtypes.CoreDefinitionVersion{Cores: []ggtypes.Core{
-		{Id: aws.String("core"), ThingArn: aws.String(coreArn), CertificateArn: aws.String(coreCert)}}}})
-	if err != nil {
-		return nil, nil, err
-	}
-	g, err := gg.CreateGroup(ctx, &greengrass.CreateGroupInput{Name: aws.String(group), InitialVersion: &ggtypes.GroupVersion{CoreDefinitionVersionArn: cd.LatestVersionArn}})
+	g, err := c.createGroup(ctx, group)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -260,37 +229,16 @@ func setup(ctx context.Context, h *harness.Harness, opts Options) ([]*room, *har
 	if err != nil {
 		return nil, nil, err
 	}
-	doc := func(text string) *iotthingsgraph.DefinitionDocument {
-		return &iotthingsgraph.DefinitionDocument{Language: awsv1.String("GRAPHQL"), Text: awsv1.String(text)}
-	}
-	if _, err := tg.CreateFlowTemplateWithContext(ctx, &iotthingsgraph.CreateFlowTemplateInput{Definition: doc(flowDoc)}); err != nil {
+	if err := c.ensureTemplates(ctx, docs); err != nil {
 		return nil, nil, err
 	}
-	if _, err := tg.CreateSystemTemplateWithContext(ctx, &iotthingsgraph.CreateSystemTemplateInput{Definition: doc(sysDoc)}); err != nil {
-		return nil, nil, err
-	}
-	var lastDeployment string
+	var names []string
 	for n := 1; n <= opts.Rooms; n++ {
-		name := fmt.Sprintf("Room%d", n)
-		for kind, dev := range map[string]string{"Motion": "urn:tdm:aws/examples:Device:HCSR501MotionSensor", "Camera": "urn:tdm:aws/examples:Device:RaspberryPiCamera", "Screen": "urn:tdm:aws/examples:Device:RaspberryPiScreen"} {
-			if _, _, err := thing(name + kind); err != nil {
-				return nil, nil, err
-			}
-			if _, err := tg.AssociateEntityToThingWithContext(ctx, &iotthingsgraph.AssociateEntityToThingInput{ThingName: awsv1.String(name + kind), EntityId: awsv1.String(dev)}); err != nil {
-				return nil, nil, err
-			}
-		}
-		text := strings.ReplaceAll(depDoc, "Room215", name)
-		out, err := tg.CreateSystemInstanceWithContext(ctx, &iotthingsgraph.CreateSystemInstanceInput{Definition: doc(text), Target: awsv1.String("GREENGRASS"),
-			GreengrassGroupName: awsv1.String(group), S3BucketName: awsv1.String(bucket)})
-		if err != nil {
-			return nil, nil, fmt.Errorf("CreateSystemInstance %s: %w", name, err)
-		}
-		dep, err := tg.DeploySystemInstanceWithContext(ctx, &iotthingsgraph.DeploySystemInstanceInput{Id: out.Summary.Id})
-		if err != nil {
-			return nil, nil, fmt.Errorf("DeploySystemInstance %s: %w", name, err)
-		}
-		lastDeployment = awsv1.StringValue(dep.GreengrassDeploymentId)
+		names = append(names, fmt.Sprintf("Room%d", n))
+	}
+	lastDeployment, _, err := c.deployRooms(ctx, docs, names, group, bucket)
+	if err != nil {
+		return nil, nil, err
 	}
 	// Each deployment carries the whole group: the last one applied means
 	// every room is in the core's table.
@@ -299,7 +247,7 @@ func setup(ctx context.Context, h *harness.Harness, opts Options) ([]*room, *har
 	} else if res.Status != "Success" {
 		return nil, rc, fmt.Errorf("greengrass deployment %s: %s: %s", lastDeployment, res.Status, res.Error)
 	}
-	roots, err := groupRoots(ctx, gg, aws.ToString(g.Id))
+	roots, err := groupRoots(ctx, c.gg, g)
 	if err != nil {
 		return nil, rc, err
 	}
@@ -308,31 +256,188 @@ func setup(ctx context.Context, h *harness.Harness, opts Options) ([]*room, *har
 		if (n-1)%opts.ShardCount != opts.ShardIndex {
 			continue
 		}
-		name := fmt.Sprintf("Room%d", n)
-		rm := &room{n: n}
-		conn := func(thing string, o device.Options) (*device.Device, error) {
-			o.ThingName, o.Broker = thing, rc.MQTTAddr()
-			o.TLS = &tls.Config{RootCAs: roots, Certificates: []tls.Certificate{certs[thing]}, MinVersion: tls.VersionTLS12}
-			return device.Connect(ctx, o)
-		}
-		if rm.camera, err = conn(name+"Camera", device.Options{Actions: []device.Action{{Name: "capture", RequestTopic: name + "Camera/capture", ResponseTopic: name + "Camera/capture/finished",
-			Respond: func(seq int, _ []byte) []byte {
-				return []byte(fmt.Sprintf(`{"lastClickedImage":"https://images.example/%s/%d.jpg"}`, name, seq))
-			}}}}); err != nil {
-			return rooms, rc, err
-		}
-		if rm.screen, err = conn(name+"Screen", device.Options{Actions: []device.Action{{Name: "display", RequestTopic: name + "Screen/display"}}}); err != nil {
-			rm.camera.Close()
-			return rooms, rc, err
-		}
-		if rm.motion, err = conn(name+"Motion", device.Options{Events: []device.Event{{Name: "StateChanged", Topic: name + "Motion/motion"}}}); err != nil {
-			rm.camera.Close()
-			rm.screen.Close()
+		rm, err := connectRoom(ctx, n, names[n-1], rc.MQTTAddr(), func(thing string) *tls.Config {
+			return &tls.Config{RootCAs: roots, Certificates: []tls.Certificate{c.certs[thing]}, MinVersion: tls.VersionTLS12}
+		})
+		if err != nil {
 			return rooms, rc, err
 		}
 		rooms = append(rooms, rm)
 	}
 	return rooms, rc, nil
+}
+
+// docs are the guide's TDM documents: the flow, the system, and one
+// deployment (Room215, renamed per room).
+type docs struct{ flow, system, deployment string }
+
+func readDocs(dir string) (docs, error) {
+	var d docs
+	for name, dst := range map[string]*string{"security-flow.workflow.graphql": &d.flow, "security-flow.system.graphql": &d.system, "room215.deployment.graphql": &d.deployment} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			return docs{}, err
+		}
+		*dst = string(b)
+	}
+	return d, nil
+}
+
+// clients are the official clients the bench sets rooms up with, and the
+// certificates (with keys) of the things it created.
+type clients struct {
+	tg    *iotthingsgraph.IoTThingsGraph
+	iot   *iot.Client
+	gg    *greengrass.Client
+	s3    *s3.Client
+	certs map[string]tls.Certificate
+}
+
+func newClients(ctx context.Context, endpoint string, cfg aws.Config) (*clients, error) {
+	creds, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("bench: credentials: %w", err)
+	}
+	sess, err := session.NewSession(&awsv1.Config{Region: awsv1.String(cfg.Region), Endpoint: awsv1.String(endpoint),
+		Credentials: credsv1.NewStaticCredentials(creds.AccessKeyID, creds.SecretAccessKey, creds.SessionToken),
+		MaxRetries:  awsv1.Int(0), Logger: awsv1.LoggerFunc(func(...any) {})})
+	if err != nil {
+		return nil, err
+	}
+	ep := aws.String(endpoint)
+	return &clients{
+		tg:    iotthingsgraph.New(sess),
+		iot:   iot.NewFromConfig(cfg, func(o *iot.Options) { o.BaseEndpoint = ep }),
+		gg:    greengrass.NewFromConfig(cfg, func(o *greengrass.Options) { o.BaseEndpoint = ep }),
+		s3:    s3.NewFromConfig(cfg, func(o *s3.Options) { o.BaseEndpoint = ep; o.UsePathStyle = true }),
+		certs: map[string]tls.Certificate{},
+	}, nil
+}
+
+// thing creates a thing (or finds it: CreateThing is idempotent) with a
+// new active certificate attached, and keeps the certificate's key.
+func (c *clients) thing(ctx context.Context, name string) (arn, certArn string, err error) {
+	th, err := c.iot.CreateThing(ctx, &iot.CreateThingInput{ThingName: aws.String(name)})
+	if err != nil {
+		return "", "", fmt.Errorf("iot CreateThing %s: %w", name, err)
+	}
+	kc, err := c.iot.CreateKeysAndCertificate(ctx, &iot.CreateKeysAndCertificateInput{SetAsActive: true})
+	if err != nil {
+		return "", "", fmt.Errorf("iot CreateKeysAndCertificate: %w", err)
+	}
+	if _, err := c.iot.AttachThingPrincipal(ctx, &iot.AttachThingPrincipalInput{ThingName: aws.String(name), Principal: kc.CertificateArn}); err != nil {
+		return "", "", fmt.Errorf("iot AttachThingPrincipal %s: %w", name, err)
+	}
+	pair, err := tls.X509KeyPair([]byte(aws.ToString(kc.CertificatePem)), []byte(aws.ToString(kc.KeyPair.PrivateKey)))
+	if err != nil {
+		return "", "", err
+	}
+	c.certs[name] = pair
+	return aws.ToString(th.ThingArn), aws.ToString(kc.CertificateArn), nil
+}
+
+func (c *clients) ensureBucket(ctx context.Context, bucket string) error {
+	_, err := c.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)})
+	var owned *s3types.BucketAlreadyOwnedByYou
+	if err != nil && !errors.As(err, &owned) {
+		return fmt.Errorf("s3 CreateBucket %s: %w", bucket, err)
+	}
+	return nil
+}
+
+// createGroup creates a Greengrass group whose core is the thing
+// GROUP_Core, as the console's group creation does, and returns its id.
+func (c *clients) createGroup(ctx context.Context, group string) (string, error) {
+	coreArn, coreCert, err := c.thing(ctx, group+"_Core")
+	if err != nil {
+		return "", err
+	}
+	cd, err := c.gg.CreateCoreDefinition(ctx, &greengrass.CreateCoreDefinitionInput{InitialVersion: &ggtypes.CoreDefinitionVersion{Cores: []ggtypes.Core{
+		{Id: aws.String("core"), ThingArn: aws.String(coreArn), CertificateArn: aws.String(coreCert)}}}})
+	if err != nil {
+		return "", fmt.Errorf("greengrass CreateCoreDefinition: %w", err)
+	}
+	g, err := c.gg.CreateGroup(ctx, &greengrass.CreateGroupInput{Name: aws.String(group), InitialVersion: &ggtypes.GroupVersion{CoreDefinitionVersionArn: cd.LatestVersionArn}})
+	if err != nil {
+		return "", fmt.Errorf("greengrass CreateGroup %s: %w", group, err)
+	}
+	return aws.ToString(g.Id), nil
+}
+
+// ensureTemplates creates the flow and the system templates; ones that
+// exist already (another shard's, an earlier run's) are used as they are.
+func (c *clients) ensureTemplates(ctx context.Context, d docs) error {
+	doc := func(text string) *iotthingsgraph.DefinitionDocument {
+		return &iotthingsgraph.DefinitionDocument{Language: awsv1.String("GRAPHQL"), Text: awsv1.String(text)}
+	}
+	var exists *iotthingsgraph.ResourceAlreadyExistsException
+	if _, err := c.tg.CreateFlowTemplateWithContext(ctx, &iotthingsgraph.CreateFlowTemplateInput{Definition: doc(d.flow)}); err != nil && !errors.As(err, &exists) {
+		return fmt.Errorf("CreateFlowTemplate: %w", err)
+	}
+	if _, err := c.tg.CreateSystemTemplateWithContext(ctx, &iotthingsgraph.CreateSystemTemplateInput{Definition: doc(d.system)}); err != nil && !errors.As(err, &exists) {
+		return fmt.Errorf("CreateSystemTemplate: %w", err)
+	}
+	return nil
+}
+
+// deployRooms creates each room's three things, associates them with the
+// guide's devices, creates its system instance on the group and deploys
+// it. It returns the last Greengrass deployment and the instances' ids.
+func (c *clients) deployRooms(ctx context.Context, d docs, names []string, group, bucket string) (lastDeployment string, instances []string, err error) {
+	doc := func(text string) *iotthingsgraph.DefinitionDocument {
+		return &iotthingsgraph.DefinitionDocument{Language: awsv1.String("GRAPHQL"), Text: awsv1.String(text)}
+	}
+	for _, name := range names {
+		for _, kd := range [][2]string{{"Motion", "urn:tdm:aws/examples:Device:HCSR501MotionSensor"}, {"Camera", "urn:tdm:aws/examples:Device:RaspberryPiCamera"}, {"Screen", "urn:tdm:aws/examples:Device:RaspberryPiScreen"}} {
+			if _, _, err := c.thing(ctx, name+kd[0]); err != nil {
+				return "", nil, err
+			}
+			if _, err := c.tg.AssociateEntityToThingWithContext(ctx, &iotthingsgraph.AssociateEntityToThingInput{ThingName: awsv1.String(name + kd[0]), EntityId: awsv1.String(kd[1])}); err != nil {
+				return "", nil, fmt.Errorf("AssociateEntityToThing %s: %w", name+kd[0], err)
+			}
+		}
+		text := strings.ReplaceAll(d.deployment, "Room215", name)
+		out, err := c.tg.CreateSystemInstanceWithContext(ctx, &iotthingsgraph.CreateSystemInstanceInput{Definition: doc(text), Target: awsv1.String("GREENGRASS"),
+			GreengrassGroupName: awsv1.String(group), S3BucketName: awsv1.String(bucket)})
+		if err != nil {
+			return "", nil, fmt.Errorf("CreateSystemInstance %s: %w", name, err)
+		}
+		id := awsv1.StringValue(out.Summary.Id)
+		dep, err := c.tg.DeploySystemInstanceWithContext(ctx, &iotthingsgraph.DeploySystemInstanceInput{Id: out.Summary.Id})
+		if err != nil {
+			return "", nil, fmt.Errorf("DeploySystemInstance %s: %w", name, err)
+		}
+		lastDeployment = awsv1.StringValue(dep.GreengrassDeploymentId)
+		instances = append(instances, id)
+	}
+	return lastDeployment, instances, nil
+}
+
+// connectRoom connects a room's camera, screen and motion sensor to the
+// core at broker, each with the TLS configuration tlsFor gives its thing.
+func connectRoom(ctx context.Context, n int, name, broker string, tlsFor func(thing string) *tls.Config) (*room, error) {
+	rm := &room{n: n}
+	conn := func(thing string, o device.Options) (*device.Device, error) {
+		o.ThingName, o.Broker, o.TLS = thing, broker, tlsFor(thing)
+		return device.Connect(ctx, o)
+	}
+	var err error
+	if rm.camera, err = conn(name+"Camera", device.Options{Actions: []device.Action{{Name: "capture", RequestTopic: name + "Camera/capture", ResponseTopic: name + "Camera/capture/finished",
+		Respond: func(seq int, _ []byte) []byte {
+			return []byte(fmt.Sprintf(`{"lastClickedImage":"https://images.example/%s/%d.jpg"}`, name, seq))
+		}}}}); err != nil {
+		return nil, err
+	}
+	if rm.screen, err = conn(name+"Screen", device.Options{Actions: []device.Action{{Name: "display", RequestTopic: name + "Screen/display"}}}); err != nil {
+		rm.camera.Close()
+		return nil, err
+	}
+	if rm.motion, err = conn(name+"Motion", device.Options{Events: []device.Event{{Name: "StateChanged", Topic: name + "Motion/motion"}}}); err != nil {
+		rm.camera.Close()
+		rm.screen.Close()
+		return nil, err
+	}
+	return rm, nil
 }
 
 func groupRoots(ctx context.Context, gg *greengrass.Client, groupID string) (*x509.CertPool, error) {
@@ -393,7 +498,6 @@ func drive(ctx context.Context, rooms []*room, opts Options, res *Result) {
 			seen[i] = len(got)
 		}
 	}
-	payload := []byte(`{"isMotionDetected":true}`)
 	// One sender per room, each at its share of the rate and staggered,
 	// so a publish waiting for its PUBACK never holds the others back.
 	perRoom := time.Duration(float64(time.Second) * float64(len(rooms)) / rate)
@@ -425,6 +529,8 @@ func drive(ctx context.Context, rooms []*room, opts Options, res *Result) {
 				mu.Lock()
 				sample(t0).Sent++
 				mu.Unlock()
+				// The room's sequence number lets a subscriber check order.
+				payload := fmt.Appendf(nil, `{"isMotionDetected":true,"seq":%d}`, k)
 				cost := time.Since(t0)
 				err := rm.motion.Emit(ctx, "StateChanged", payload)
 				sendMu.Lock()

@@ -27,7 +27,10 @@ func (r *Result) Table() string {
 	row("latency p50 / p90 / p99", "%s / %s / %s", ms(r.Percentile(50)), ms(r.Percentile(90)), ms(r.Percentile(99)))
 	row("latency max", "%s", ms(r.Percentile(100)))
 	row("bench overhead per event", "%s", r.Overhead)
-	if len(r.Drops) == 0 {
+	switch {
+	case r.Remote != "":
+		row("core drops", "not visible here: the core runs apart (see its log)")
+	case len(r.Drops) == 0:
 		row("core drops", "none")
 	}
 	for _, k := range slices.Sorted(maps.Keys(r.Drops)) {
@@ -209,7 +212,7 @@ Started {{.R.Started.UTC.Format "2006-01-02 15:04:05 UTC"}}.</p>
 {{range .Charts}}{{template "chart" .}}
 {{end}}
 <h2>Drops by reason</h2>
-{{if .Drops}}<table>{{range .Drops}}<tr><th>{{index . 0}}</th><td class="n">{{index . 1}}</td></tr>{{end}}</table>{{else}}<p>The core dropped nothing.</p>{{end}}
+{{if .Drops}}<table>{{range .Drops}}<tr><th>{{index . 0}}</th><td class="n">{{index . 1}}</td></tr>{{end}}</table>{{else if .R.Remote}}<p>The core runs apart from the bench: its drops are in its own log.</p>{{else}}<p>The core dropped nothing.</p>{{end}}
 </body></html>
 {{define "chart"}}
 <h2>{{.Title}}</h2>

@@ -14,18 +14,22 @@
 //	defer testcontainers.TerminateContainer(c)
 //	cfg, err := c.AWSConfig(ctx)
 //	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+//
+// The same image plays the other parts of the multi-host topology of
+// docker-compose.yml: RunCore starts a Greengrass core (`tgsim core`),
+// RunFleet a device fleet (`tgsim bench --endpoint`), and Disconnect and
+// Connect partition a container from a network and heal it.
 package container
 
 import (
 	"archive/tar"
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -67,6 +71,9 @@ const (
 	HealthPath = "/_tgsim/health"
 	// StartupLine begins what `tgsim up` prints once it serves.
 	StartupLine = "tgsim is serving"
+	// RootCAPath is where the edge serves the IoT data plane's root CA,
+	// unsigned (harness.IoTRootCAPath).
+	RootCAPath = "/_tgsim/iot/root-ca.pem"
 )
 
 // Container is a running `tgsim up`.
@@ -200,60 +207,38 @@ func (c *Container) AWSConfig(ctx context.Context) (aws.Config, error) {
 }
 
 // RootCA returns the PEM of the IoT data plane's root CA, the certificate
-// devices trust as they trust Amazon Root CA 1. It reads the file `tgsim
-// up` names in its startup output from the container.
+// devices trust as they trust Amazon Root CA 1, downloaded from the edge
+// (RootCAPath), as Amazon publishes its root CA.
 func (c *Container) RootCA(ctx context.Context) ([]byte, error) {
-	path, err := c.rootCAPath(ctx)
+	endpoint, err := c.EdgeEndpoint(ctx)
 	if err != nil {
 		return nil, err
 	}
-	rc, err := c.CopyFileFromContainer(ctx, path)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint+RootCAPath, nil)
 	if err != nil {
-		return nil, fmt.Errorf("root CA %s: %w", path, err)
+		return nil, err
 	}
-	defer rc.Close()
-	return io.ReadAll(rc)
-}
-
-// rootCAPath finds the root CA file `tgsim up` named in its latest startup
-// output.
-func (c *Container) rootCAPath(ctx context.Context) (string, error) {
-	rc, err := c.Logs(ctx)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return "", fmt.Errorf("logs: %w", err)
+		return nil, fmt.Errorf("root CA: %w", err)
 	}
-	defer rc.Close()
-	return parseRootCAPath(rc)
-}
-
-// parseRootCAPath returns FILE of the last "trust FILE as devices trust"
-// line of a `tgsim up` output.
-func parseRootCAPath(r io.Reader) (string, error) {
-	path := ""
-	sc := bufio.NewScanner(r)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if f, ok := strings.CutPrefix(line, "trust "); ok {
-			if p, _, ok := strings.Cut(f, " as devices trust"); ok {
-				path = p
-			}
-		}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return nil, fmt.Errorf("root CA: %w", err)
 	}
-	if err := sc.Err(); err != nil {
-		return "", fmt.Errorf("logs: %w", err)
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("root CA: GET %s: HTTP %d", RootCAPath, resp.StatusCode)
 	}
-	if path == "" {
-		return "", errors.New("tgsim up has not named its root CA file in its output")
-	}
-	return path, nil
+	return body, nil
 }
 
 // BuildImage builds tgsim's image, tagged DefaultImage, from the module
 // at repoRoot, with no registry: it builds repoRoot/bin/tgsim statically
 // for Linux (CGO_ENABLED=0 go build -trimpath ./cmd/tgsim, the `go` on
 // PATH) and then the image from cmd/tgsim/Dockerfile (FROM scratch), with
-// a build context of just the Dockerfile and the binary. It returns the
-// image's tag. When the image tagged DefaultImage was built from the same
+// a build context of just the Dockerfile, the binary and BenchDocuments.
+// It returns the image's tag. When the image tagged DefaultImage was built from the same
 // Dockerfile and binary (a label holds their digest), it is reused, so
 // repeated runs leave no dangling images.
 func BuildImage(ctx context.Context, repoRoot string) (string, error) {
@@ -269,7 +254,7 @@ func BuildImage(ctx context.Context, repoRoot string) (string, error) {
 		return "", fmt.Errorf("go build ./cmd/tgsim: %w\n%s", err, out)
 	}
 	const dockerfile = "cmd/tgsim/Dockerfile"
-	buildCtx, err := contextArchive(repoRoot, dockerfile, "bin/tgsim")
+	buildCtx, err := contextArchive(repoRoot, append([]string{dockerfile, "bin/tgsim"}, BenchDocuments...)...)
 	if err != nil {
 		return "", fmt.Errorf("build context: %w", err)
 	}
@@ -303,6 +288,15 @@ func BuildImage(ctx context.Context, repoRoot string) (string, error) {
 		return "", fmt.Errorf("docker build -f %s: %w\n%s", dockerfile, err, log.String())
 	}
 	return img, nil
+}
+
+// BenchDocuments are the repository files, besides the binary, that the
+// image holds: the TDM documents `tgsim bench` deploys (the Dockerfile
+// copies them to /scenarios/motion-camera).
+var BenchDocuments = []string{
+	"scenarios/motion-camera/security-flow.workflow.graphql",
+	"scenarios/motion-camera/security-flow.system.graphql",
+	"scenarios/motion-camera/room215.deployment.graphql",
 }
 
 // contextLabel holds the digest of the context an image was built from.

@@ -8,25 +8,17 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tgsim/tgsim/sim/harness"
 )
 
 // The parts that need no Docker engine; e2e/containers_test.go (label
 // "containers") runs the module against one.
 
-func TestParseRootCAPath(t *testing.T) {
-	out := `time=2026-11-27T01:58:28Z level=INFO msg="AWS IoT data plane listening"
-tgsim is serving iotthingsgraph, s3, greengrass, iot, iot-data, iam and sts at http://[::]:4566
-  AWS IoT Core data plane (MQTT, mutual TLS, IoT policies): [::]:8883
-    trust /tmp/tgsim-iot-data-root-ca-1.pem as devices trust Amazon Root CA 1
-tgsim is serving iotthingsgraph, s3, greengrass, iot, iot-data, iam and sts at http://[::]:4566
-    trust /data/iot-data-root-ca.pem as devices trust Amazon Root CA 1
-`
-	got, err := parseRootCAPath(strings.NewReader(out))
-	if err != nil || got != "/data/iot-data-root-ca.pem" {
-		t.Fatalf("parseRootCAPath = %q, %v; want the latest start's file", got, err)
-	}
-	if _, err := parseRootCAPath(strings.NewReader("starting\n")); err == nil {
-		t.Fatal("parseRootCAPath found a file in output that names none")
+// TestRootCAPath: the module asks for the CA where the harness serves it.
+func TestRootCAPath(t *testing.T) {
+	if RootCAPath != harness.IoTRootCAPath {
+		t.Fatalf("RootCAPath = %q, harness.IoTRootCAPath = %q", RootCAPath, harness.IoTRootCAPath)
 	}
 }
 
@@ -69,5 +61,38 @@ func TestContextArchive(t *testing.T) {
 	}
 	if _, err := contextArchive(dir, "missing"); err == nil {
 		t.Fatal("contextArchive of a missing file succeeded")
+	}
+}
+
+// TestDockerfileCopiesTheContext: every source the Dockerfile COPYs is in
+// the context BuildImage sends, and every context file is used.
+func TestDockerfileCopiesTheContext(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "cmd", "tgsim", "Dockerfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := map[string]bool{"bin/tgsim": false}
+	for _, d := range BenchDocuments {
+		sent[d] = false
+		if _, err := os.Stat(filepath.Join("..", "..", filepath.FromSlash(d))); err != nil {
+			t.Errorf("BenchDocuments: %v", err)
+		}
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 3 || f[0] != "COPY" {
+			continue
+		}
+		for _, src := range f[1 : len(f)-1] {
+			if _, ok := sent[src]; !ok {
+				t.Errorf("the Dockerfile copies %s, which BuildImage does not send", src)
+			}
+			sent[src] = true
+		}
+	}
+	for name, used := range sent {
+		if !used {
+			t.Errorf("BuildImage sends %s, which the Dockerfile never copies", name)
+		}
 	}
 }

@@ -142,8 +142,9 @@ func writeFileSync(path string, body []byte) error {
 }
 
 // serverCert issues the data plane's server certificate for loopback
-// names, valid for a year.
-func (ca *dataPlaneCA) serverCert() (tls.Certificate, error) {
+// names and the extra hosts (DNS names or IP addresses; empty ones are
+// skipped), valid for a year.
+func (ca *dataPlaneCA) serverCert(extra ...string) (tls.Certificate, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return tls.Certificate{}, err
@@ -157,6 +158,13 @@ func (ca *dataPlaneCA) serverCert() (tls.Certificate, error) {
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		DNSNames:     []string{"localhost", "*.iot.tgsim.local"},
 		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("::1")},
+	}
+	for _, h := range extra {
+		if ip := net.ParseIP(h); ip != nil {
+			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
+		} else if h != "" {
+			tmpl.DNSNames = append(tmpl.DNSNames, h)
+		}
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
 	if err != nil {

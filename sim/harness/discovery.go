@@ -28,13 +28,17 @@ import (
 // startDiscovery serves the Greengrass discovery API over mutual TLS, as
 // AWS serves it on port 8443 of the data endpoint: a device authenticates
 // with its AWS IoT certificate and learns its groups' cores and CAs.
-// Divergence: the server certificate is a self-signed one made at start
-// (DiscoveryCAPEM), where AWS presents an Amazon-trusted certificate.
+// The server certificate chains to the data plane's root CA (the stand-in
+// for Amazon Root CA 1, which AWS's discovery certificate chains to too),
+// valid for loopback and the IoTDataAdvertise host: AWS serves discovery
+// on the data endpoint's host name, so a device on another host reaches
+// both by the same name. DiscoveryCAPEM is that CA.
 func (h *Harness) startDiscovery(addr string) error {
-	cert, pemBytes, err := selfSignedServerCert()
+	cert, err := h.dataPlaneCA.serverCert(advertisedHost(h.opts.IoTDataAdvertise))
 	if err != nil {
 		return err
 	}
+	pemBytes := h.dataPlaneCA.certPEM
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("harness: discovery listen %s: %w", addr, err)
@@ -52,29 +56,6 @@ func (h *Harness) startDiscovery(addr string) error {
 
 // DiscoveryCAPEM is the certificate a discovery client must trust.
 func (h *Harness) DiscoveryCAPEM() []byte { return append([]byte(nil), h.discoveryCA...) }
-
-func selfSignedServerCert() (tls.Certificate, []byte, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return tls.Certificate{}, nil, err
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()),
-		Subject:      pkix.Name{CommonName: "tgsim Greengrass discovery"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(10 * 365 * 24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		DNSNames:     []string{"localhost"},
-		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("::1")},
-		IsCA:         true, BasicConstraintsValid: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return tls.Certificate{}, nil, err
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), nil
-}
 
 // publishConnectivity tells Greengrass where a core listens, as a real
 // core's IP detector does (UpdateConnectivityInfo on the core's thing), so

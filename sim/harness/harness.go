@@ -69,6 +69,12 @@ type Options struct {
 	// (mutual TLS, IoT policies); default "127.0.0.1:0". DescribeEndpoint
 	// answers it.
 	IoTDataAddr string
+	// IoTDataAdvertise, when set, is the data plane's address as other
+	// hosts reach it (host or host:port, e.g. "cloud:8883" on a Docker
+	// network): DescribeEndpoint answers it (with IoTDataAddr's port when
+	// it has none) and the server certificate names its host too. Default:
+	// IoTDataAddr, loopback when that is a wildcard address.
+	IoTDataAdvertise string
 	// ActionTimeout is how long the Things Graph runtimes wait for a
 	// device's answer before the step fails; default 10s.
 	ActionTimeout time.Duration
@@ -96,8 +102,9 @@ type Harness struct {
 	// URL is the edge endpoint every AWS client points at.
 	URL string
 	// AWS is an SDK configuration with the root credentials.
-	AWS  aws.Config
-	opts Options
+	AWS    aws.Config
+	opts   Options
+	faults *edge.Faults
 
 	S3          *s3fake.Service
 	IoT         *iotfake.Service
@@ -230,12 +237,12 @@ func Start(opts Options) (*Harness, error) {
 	if h.dataPlaneCA, err = loadOrCreateDataPlaneCA(opts.DataDir); err != nil {
 		return fail(fmt.Errorf("harness: IoT data plane CA: %w", err))
 	}
-	serverCert, err := h.dataPlaneCA.serverCert()
-	if err != nil {
-		return fail(err)
-	}
 	if opts.IoTDataAddr == "" {
 		opts.IoTDataAddr = "127.0.0.1:0"
+	}
+	serverCert, err := h.dataPlaneCA.serverCert(advertisedHost(opts.IoTDataAdvertise))
+	if err != nil {
+		return fail(err)
 	}
 	h.IoTData, err = iotdata.New(iotdata.Options{
 		Addr: opts.IoTDataAddr, AccountID: opts.AccountID, Region: opts.Region, ServerCertificate: serverCert, Logger: log,
@@ -252,9 +259,20 @@ func Start(opts Options) (*Harness, error) {
 	fail = func(err error) (*Harness, error) {
 		return nil, errors.Join(err, h.IoTData.Close(), ln.Close(), st.close())
 	}
-	iotOpts := iotfake.Options{AccountID: opts.AccountID, Region: opts.Region, Logger: log, DataEndpoint: reachable(h.IoTData.Addr())}
+	iotOpts := iotfake.Options{AccountID: opts.AccountID, Region: opts.Region, Logger: log, DataEndpoint: advertisedAddr(opts.IoTDataAdvertise, h.IoTData.Addr())}
 	if st != nil {
 		iotOpts.Backend = st.iot
+	}
+	// AWS: iot UpdateCertificate, "Within a few minutes of updating a
+	// certificate from the ACTIVE state to any other state, AWS IoT
+	// disconnects all devices that used that certificate to connect":
+	// here at once, for the aws CLI's callers as much as for scenarios.
+	// A Greengrass v1 core asks the registry at CONNECT only [INF: no AWS
+	// document says it closes open connections].
+	iotOpts.OnCertificateStatus = func(id, status string) {
+		if status != iotfake.StatusActive {
+			h.IoTData.DisconnectCertificate(id, "certificate "+id+" is "+status+" (UpdateCertificate)")
+		}
 	}
 	if h.IoT, err = iotfake.New(iotOpts); err != nil {
 		return fail(err)
@@ -319,7 +337,8 @@ func Start(opts Options) (*Harness, error) {
 	if err := h.startDiscovery(opts.DiscoveryAddr); err != nil {
 		return fail(err)
 	}
-	h.srv = &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, ConnState: h.trackConn}
+	h.faults = e.Faults()
+	h.srv = &http.Server{Handler: h.withRootCA(e), ReadHeaderTimeout: 10 * time.Second, ConnState: h.trackConn}
 	go func() { h.done <- h.srv.Serve(ln) }()
 	if opts.AutoCores && st != nil {
 		h.restartCores()
@@ -342,6 +361,10 @@ func reachable(addr string) string {
 	}
 	return addr
 }
+
+// Faults arms and lists the edge's injected AWS errors (also served at
+// /_tgsim/faults to the account root).
+func (h *Harness) Faults() *edge.Faults { return h.faults }
 
 // IoTDataRoots is the trust store devices need for the IoT data plane
 // (the stand-in for Amazon Root CA 1).

@@ -55,7 +55,24 @@ type StandaloneCoreOptions struct {
 	AdvertiseHost string
 	// Runtime configures the Things Graph runtime the core hosts.
 	Runtime RuntimeOptions
-	Logger  *slog.Logger
+	// NoCloud leaves the core without a connection to AWS IoT Core: its
+	// cloud-bound messages are dropped (core.DropNoCloud). By default the
+	// core provisions its identity (ProvisionCoreIdentity) and connects to
+	// the data plane (see cloudLink), in the background: the core serves
+	// devices before that connection is up, spooling for the cloud.
+	NoCloud bool
+	// IoTDataEndpoint is AWS IoT Core's MQTT data plane as host:port
+	// (Greengrass v1 config.json coreThing.iotHost and iotMqttPort);
+	// default the answer of iot DescribeEndpoint (iot:Data-ATS).
+	IoTDataEndpoint string
+	// IoTRootCA is the PEM of the CA the data plane's certificate chains
+	// to (a Greengrass core's root.ca.pem); default downloaded from
+	// Endpoint (IoTRootCAPath).
+	IoTRootCA []byte
+	// CloudOperationTimeout bounds each publish and subscribe to AWS IoT
+	// Core; default DefaultCloudOperationTimeout.
+	CloudOperationTimeout time.Duration
+	Logger                *slog.Logger
 }
 
 // DefaultStandaloneCoreAddr is where `tgsim core` serves MQTT by default:
@@ -118,16 +135,35 @@ func StartStandaloneCore(ctx context.Context, opts StandaloneCoreOptions) (*Stan
 		cert.Store(&c)
 		tlsCfg = &tls.Config{GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return cert.Load(), nil }}
 	}
-	c, err := core.New(core.Options{
+	coreOpts := core.Options{
 		GroupName: opts.Group, Endpoint: opts.Endpoint, AWS: opts.AWS, MQTTAddr: opts.MQTTAddr, Logger: opts.Logger, TLS: tlsCfg,
 		VerifyCertificate: RegistryVerifier(opts.AWS, opts.Endpoint),
 		Functions:         map[string]core.FunctionFactory{RuntimeFunctionName: RuntimeFactory(opts.Endpoint, opts.Runtime)},
-	})
+	}
+	var link *cloudLink
+	if !opts.NoCloud {
+		link = newCloudLink(cloudLinkOptions{group: opts.Group, groupID: groupID, endpoint: opts.Endpoint, aws: opts.AWS,
+			dataEndpoint: opts.IoTDataEndpoint, rootCA: opts.IoTRootCA, opTimeout: opts.CloudOperationTimeout,
+			log: log.With("component", "cloud")})
+		coreOpts.Cloud, coreOpts.OnTable = link, link.onTable
+	}
+	c, err := core.New(coreOpts)
 	if err != nil {
 		return nil, err
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	sc := &StandaloneCore{Core: c, GroupID: groupID, cancel: cancel, done: make(chan struct{})}
+	if link != nil {
+		// Disconnected until the link is up: cloud-bound messages wait in
+		// the spool, in order.
+		c.SetCloudConnected(false)
+		link.core = c
+		sc.wg.Add(1)
+		go func() {
+			defer sc.wg.Done()
+			link.run(runCtx)
+		}()
+	}
 	go func() {
 		sc.err = c.Run(runCtx)
 		close(sc.done)
