@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -41,12 +42,22 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		fmt.Fprintln(stderr, "tgsim:", err)
 		return 2
 	}
+	// tgsim run on a terminal shows a progress line on stderr; log lines
+	// go through it so they erase it first.
+	logOut := stderr
+	var prog *scenario.Progress
+	if cfg.Command == "run" && !cfg.JSON && canRedraw(stderr, getenv) {
+		width, _ := strconv.Atoi(getenv("COLUMNS"))
+		prog = scenario.NewProgress(stderr, scenario.ProgressDelay, width)
+		defer prog.Close()
+		logOut = prog
+	}
 	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
 	var logger *slog.Logger
 	if cfg.LogFormat == "json" {
-		logger = slog.New(slog.NewJSONHandler(stderr, opts))
+		logger = slog.New(slog.NewJSONHandler(logOut, opts))
 	} else {
-		logger = slog.New(slog.NewTextHandler(stderr, opts))
+		logger = slog.New(slog.NewTextHandler(logOut, opts))
 	}
 	harness.TuneGC()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -55,7 +66,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	case "up":
 		return up(ctx, cfg, logger, stdout, stderr)
 	case "run":
-		return runScenarios(ctx, cfg, logger, stdout, stderr)
+		return runScenarios(ctx, cfg, logger, prog, stdout, stderr)
 	case "validate":
 		return validate(cfg, stdout, stderr)
 	case "health":
@@ -189,7 +200,7 @@ func expandPaths(args []string) ([]string, error) {
 	return out, nil
 }
 
-func runScenarios(ctx context.Context, cfg Config, logger *slog.Logger, stdout, stderr io.Writer) int {
+func runScenarios(ctx context.Context, cfg Config, logger *slog.Logger, prog *scenario.Progress, stdout, stderr io.Writer) int {
 	start := time.Now()
 	paths, err := expandPaths(cfg.Args)
 	if err != nil {
@@ -211,7 +222,12 @@ func runScenarios(ctx context.Context, cfg Config, logger *slog.Logger, stdout, 
 			continue
 		}
 		for _, f := range files {
-			rep := scenario.Run(ctx, f, scenario.Options{Logger: logger})
+			opts := scenario.Options{Logger: logger}
+			if prog != nil {
+				opts.Progress = prog.Update
+			}
+			rep := scenario.Run(ctx, f, opts)
+			prog.Done()
 			if !cfg.JSON {
 				rep.Print(stdout)
 			}
@@ -319,4 +335,11 @@ func validate(cfg Config, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// canRedraw reports whether w is a terminal that can redraw a line: a
+// character device (isTerminal), and TERM is not "dumb".
+func canRedraw(w io.Writer, getenv func(string) string) bool {
+	f, ok := w.(*os.File)
+	return ok && getenv("TERM") != "dumb" && isTerminal(f)
 }

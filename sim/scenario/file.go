@@ -37,17 +37,27 @@ type File struct {
 	ActionTimeout Duration `yaml:"actionTimeout"`
 	// Matrix turns one file into one scenario per combination of values:
 	// every {{matrix.NAME}} in the file is replaced before it is read.
-	Matrix  map[string][]string `yaml:"matrix"`
-	IAM     IAMSpec             `yaml:"iam"`
-	Setup   Setup               `yaml:"setup"`
-	Lambdas []LambdaSpec        `yaml:"lambdas"`
-	Devices []DeviceSpec        `yaml:"devices"`
-	Steps   []Step              `yaml:"steps"`
-	Expect  Expect              `yaml:"expect"`
+	Matrix map[string][]string `yaml:"matrix"`
+	IAM    IAMSpec             `yaml:"iam"`
+	// Accounts are further AWS accounts, acting as their roots
+	// (accounts.go).
+	Accounts []AccountSpec `yaml:"accounts"`
+	Setup    Setup         `yaml:"setup"`
+	Lambdas  []LambdaSpec  `yaml:"lambdas"`
+	Devices  []DeviceSpec  `yaml:"devices"`
+	// Fleets are generated devices (fleet.go).
+	Fleets []FleetSpec `yaml:"fleets"`
+	// Seed seeds the fleets' random draws (schedules, latencies, failures,
+	// {{rand}}); the same seed gives the same draws.
+	Seed   uint64 `yaml:"seed"`
+	Steps  []Step `yaml:"steps"`
+	Expect Expect `yaml:"expect"`
 
 	// Path is where the file was read from; relative paths in it resolve
 	// against its directory.
 	Path string `yaml:"-"`
+	// lines maps key paths to lines, for errors (keyLines).
+	lines map[string]int
 }
 
 // IAMSpec declares users and customer managed policies, created by the
@@ -194,6 +204,12 @@ type Step struct {
 	// CloudReceived checks, at this point of the timeline, what AWS IoT
 	// Core has accepted on a topic.
 	CloudReceived *CloudReceivedExpect `yaml:"cloudReceived"`
+	// Fault arms an AWS API fault at the edge (fault.go).
+	Fault *FaultStep `yaml:"fault"`
+	// RevokeCertificate revokes a thing's certificate (fault.go).
+	RevokeCertificate *RevokeStep `yaml:"revokeCertificate"`
+	// Load runs a fleet's emit schedule (fleet.go).
+	Load *LoadStep `yaml:"load"`
 }
 
 // CloudReceivedExpect checks the messages AWS IoT Core's data plane
@@ -250,6 +266,14 @@ type CallStep struct {
 	Input     map[string]any `yaml:"input"`
 	// Expect defaults to success.
 	Expect *Outcome `yaml:"expect"`
+	// ClockSkew signs the call with a clock this far off (20m, -20m).
+	ClockSkew Duration `yaml:"clockSkew"`
+	// Attempts, when set, is how many requests the client must have sent
+	// (its retryer's attempts).
+	Attempts int `yaml:"attempts"`
+	// Output, when set, is what the call's output must contain
+	// (matchOutput); the call must then succeed.
+	Output any `yaml:"output"`
 }
 
 // EmitStep makes a device emit one of its events Count times.
@@ -270,6 +294,13 @@ type PublishStep struct {
 	// refused: the broker must refuse the first one, as AWS IoT does by
 	// closing the connection (the device stays disconnected).
 	Expect string `yaml:"expect"`
+	// Corrupt sends the payload truncated by one byte (no longer JSON).
+	Corrupt bool `yaml:"corrupt"`
+	// Oversize sends a payload one byte over the broker's limit (the
+	// core's packet cap, AWS IoT's 128 KiB); SizeBytes sends one of that
+	// size. Oversize defaults Expect to refused.
+	Oversize  bool `yaml:"oversize"`
+	SizeBytes int  `yaml:"sizeBytes"`
 }
 
 // WaitStep waits for flow executions to end.
@@ -285,6 +316,7 @@ type Expect struct {
 	Subscriptions *SubsExpect       `yaml:"subscriptions"`
 	Delivered     []DeliveredExpect `yaml:"delivered"`
 	Dropped       []DroppedExpect   `yaml:"dropped"`
+	Routed        []RoutedExpect    `yaml:"routed"`
 	Executions    *ExecExpect       `yaml:"executions"`
 	Denials       []DenialExpect    `yaml:"denials"`
 	// HeapMiB bounds the Go heap in use at the end of the run (the whole
@@ -293,6 +325,12 @@ type Expect struct {
 	IoTDenials []IoTDenialExpect `yaml:"iotDenials"`
 	// CloudReceived checks what AWS IoT Core accepted, at the end.
 	CloudReceived []CloudReceivedExpect `yaml:"cloudReceived"`
+	// ExecutionEvents checks executions' event sequences (execevents.go).
+	ExecutionEvents []ExecEventsExpect `yaml:"executionEvents"`
+	// Faults checks how many calls the edge's faults failed.
+	Faults []FaultExpect `yaml:"faults"`
+	// Fleets checks fleets' load publishes: lost, rate, PUBACK latency.
+	Fleets []FleetExpect `yaml:"fleets"`
 }
 
 // IoTDenialExpect checks the AWS IoT data plane's refusals (IoT policies
@@ -346,11 +384,25 @@ type DeliveredExpect struct {
 	Payload any `yaml:"payload"`
 }
 
-// DroppedExpect checks the core's drop counters.
+// DroppedExpect checks the core's drop counters. Target, when set,
+// narrows them to one target (drops before routing, "no subscription"
+// and "invalid topic", have none).
 type DroppedExpect struct {
 	Source string `yaml:"source"`
 	Topic  string `yaml:"topic"`
+	Target string `yaml:"target"`
 	Reason string `yaml:"reason"`
+	Count  *int   `yaml:"count"`
+}
+
+// RoutedExpect checks how many messages the core handed to a target
+// (a device's session, a function's queue, the cloud spool or the
+// shadow service) from a source on a topic.
+type RoutedExpect struct {
+	Group  string `yaml:"group"`
+	Source string `yaml:"source"`
+	Topic  string `yaml:"topic"`
+	Target string `yaml:"target"`
 	Count  *int   `yaml:"count"`
 }
 
@@ -413,6 +465,7 @@ func Parse(data []byte) (*File, error) {
 		}
 		return nil, fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "yaml: "))
 	}
+	f.lines = keyLines(data)
 	if err := f.validate(); err != nil {
 		return nil, err
 	}
@@ -462,9 +515,10 @@ func (f *File) validate() error {
 		}
 		users[u.Name] = true
 	}
+	f.validateAccounts(users, "000000000000", add)
 	asUser := func(field, name string) {
-		if name != "" && !users[name] {
-			add("%s: %q is not listed in iam.users", field, name)
+		if name != "" && !users[name] && !slices.ContainsFunc(f.Accounts, func(a AccountSpec) bool { return a.Name == name }) {
+			add("%s: %q is not listed in iam.users or accounts", field, name)
 		}
 	}
 	asUser("setup.as", f.Setup.As)
@@ -580,6 +634,9 @@ func (f *File) validate() error {
 			if c.Operation == "" {
 				add("steps[%d].call.operation: required", i)
 			}
+			if c.Output != nil && c.Expect != nil && c.Expect.Error != "" {
+				add("steps[%d].call.output: set with expect.error %s; an output is checked only on success", i, c.Expect.Error)
+			}
 		}
 		if c := s.Connect; c != nil {
 			n++
@@ -636,8 +693,10 @@ func (f *File) validate() error {
 				add("steps[%d].cloudReceived.topic: required", i)
 			}
 		}
+		n += f.validateFaultSteps(i, s, things, users, add)
+		n += f.validateFleetStep(i, s, add)
 		if n != 1 {
-			add("steps[%d]: exactly one of emit, publish, waitExecutions, call, connect, undeploy, disconnect, reconnect, restartCore, partition, heal, cloudReceived must be set, found %d", i, n)
+			add("steps[%d]: exactly one of emit, publish, waitExecutions, call, connect, undeploy, disconnect, reconnect, restartCore, partition, heal, cloudReceived, fault, revokeCertificate, load must be set, found %d", i, n)
 		}
 	}
 	for i, cs := range f.Setup.CloudSubscriptions {
@@ -659,6 +718,22 @@ func (f *File) validate() error {
 			add("expect.cloudReceived[%d].topic: required", i)
 		}
 	}
+	for i, x := range f.Expect.Routed {
+		if x.Source == "" || x.Topic == "" || x.Target == "" {
+			add("expect.routed[%d]: source, topic and target are required", i)
+		}
+		if x.Group != "" && !groups[x.Group] {
+			add("expect.routed[%d].group: %q is not listed in setup.greengrassGroups", i, x.Group)
+		}
+	}
+	for i, x := range f.Expect.ExecutionEvents {
+		if (x.Events == nil) == (x.Contains == nil) {
+			add("expect.executionEvents[%d]: exactly one of events, contains must be set", i)
+		}
+		if x.Status != "" && x.Status != "SUCCEEDED" && x.Status != "FAILED" && x.Status != "ABORTED" && x.Status != "RUNNING" {
+			add("expect.executionEvents[%d].status: %q, expected SUCCEEDED, FAILED, ABORTED or RUNNING", i, x.Status)
+		}
+	}
 	for i, d := range f.Expect.Dropped {
 		if d.Reason != "" && !slices.Contains(core.DropReasons, d.Reason) {
 			add("expect.dropped[%d].reason: %q, expected one of %s", i, d.Reason, strings.Join(core.DropReasons, ", "))
@@ -672,6 +747,7 @@ func (f *File) validate() error {
 			add("expect.delivered[%d].topic: required", i)
 		}
 	}
+	f.validateFleets(things, groups, iotPolicies, add)
 	if len(errs) > 0 {
 		return errors.New(strings.Join(errs, "; "))
 	}
@@ -698,6 +774,11 @@ func (f *File) checkFiles() error {
 	paths = append(paths, f.Setup.Systems...)
 	for _, d := range f.Setup.Deployments {
 		paths = append(paths, d.Definition)
+	}
+	for _, fl := range f.Fleets {
+		if fl.Deployment != nil {
+			paths = append(paths, fl.Deployment.Definition)
+		}
 	}
 	for _, p := range paths {
 		if _, err := os.Stat(f.resolve(p)); err != nil {

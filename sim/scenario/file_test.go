@@ -28,7 +28,7 @@ func TestParse(t *testing.T) {
 		{name: "missing name", in: strings.Replace(minimal, "name: minimal\n", "", 1), wantErr: "name: required"},
 		{name: "unknown field names its line", in: minimal + "colour: blue\n", wantErr: "line 9: field colour not found"},
 		{name: "bad duration names line and column", in: minimal + "timeout: soon\n", wantErr: `line 9, column 10: "soon" is not a duration`},
-		{name: "step with two actions", in: strings.Replace(minimal, "  - publish: {thing: A, topic: a/b}\n", "  - publish: {thing: A, topic: a/b}\n    emit: {thing: A, event: e}\n", 1), wantErr: "steps[0]: exactly one of emit, publish, waitExecutions, call, connect, undeploy, disconnect, reconnect, restartCore, partition, heal, cloudReceived must be set, found 2"},
+		{name: "step with two actions", in: strings.Replace(minimal, "  - publish: {thing: A, topic: a/b}\n", "  - publish: {thing: A, topic: a/b}\n    emit: {thing: A, event: e}\n", 1), wantErr: "steps[0]: exactly one of emit, publish, waitExecutions, call, connect, undeploy, disconnect, reconnect, restartCore, partition, heal, cloudReceived, fault, revokeCertificate, load must be set, found 2"},
 		{name: "step on unknown thing", in: strings.Replace(minimal, "publish: {thing: A", "publish: {thing: B", 1), wantErr: `steps[0].publish.thing: "B" is not listed in setup.things`},
 		{name: "device on unknown thing", in: strings.Replace(minimal, "devices: [{thing: A}]", "devices: [{thing: Z}]", 1), wantErr: `devices[0].thing: "Z"`},
 		{name: "deployment to unlisted group", in: strings.Replace(minimal, "devices:", "  deployments: [{definition: d.graphql, target: GREENGRASS, greengrassGroup: h}]\ndevices:", 1), wantErr: `greengrassGroup: "h" is not listed in setup.greengrassGroups`},

@@ -258,6 +258,13 @@ func (r *runner) outcome(name string, want *Outcome, err error) error {
 // for the v1 Things Graph client. The input map is decoded into the input
 // struct as JSON (member names match case-insensitively).
 func (r *runner) callAPI(ctx context.Context, id *identity, service, op string, input map[string]any) error {
+	_, err := r.callAPIOutput(ctx, id, service, op, input)
+	return err
+}
+
+// callAPIOutput is callAPI that also returns the operation's output
+// struct (nil on error).
+func (r *runner) callAPIOutput(ctx context.Context, id *identity, service, op string, input map[string]any) (any, error) {
 	var client any
 	method := op
 	switch service {
@@ -278,31 +285,31 @@ func (r *runner) callAPI(ctx context.Context, id *identity, service, op string, 
 	}
 	m := reflect.ValueOf(client).MethodByName(method)
 	if !m.IsValid() || m.Type().NumIn() < 2 {
-		return fmt.Errorf("%s has no operation %s", service, op)
+		return nil, fmt.Errorf("%s has no operation %s", service, op)
 	}
 	in := reflect.New(m.Type().In(1).Elem())
 	expanded, err := r.expandFiles(normalizeYAML(input))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if expanded, err = r.expandCertIDs(expanded); err != nil {
-		return fmt.Errorf("%s %s input: %w", service, op, err)
+		return nil, fmt.Errorf("%s %s input: %w", service, op, err)
 	}
 	if m, ok := expanded.(map[string]any); ok && service == "iot-data" {
 		expanded = blobPayload(m)
 	}
 	b, err := json.Marshal(expanded)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := json.Unmarshal(b, in.Interface()); err != nil {
-		return fmt.Errorf("%s %s input: %w", service, op, err)
+		return nil, fmt.Errorf("%s %s input: %w", service, op, err)
 	}
 	out := m.Call([]reflect.Value{reflect.ValueOf(ctx), in})
 	if errV := out[len(out)-1]; !errV.IsNil() {
-		return errV.Interface().(error)
+		return nil, errV.Interface().(error)
 	}
-	return nil
+	return out[0].Interface(), nil
 }
 
 // blobPayload lets a scenario write iot-data's blob member "payload" as

@@ -35,6 +35,8 @@ import (
 // Options configures a run.
 type Options struct {
 	Logger *slog.Logger
+	// Progress, when set, hears where the run is (progress.go).
+	Progress func(ProgressEvent)
 }
 
 // Check is one verdict of a run.
@@ -90,6 +92,7 @@ type runner struct {
 	// past keeps what devices received over connections since closed.
 	past     map[string][]device.Received
 	statuses map[string]string // flow configuration id → final status
+	fleets   map[string]*fleetRun
 }
 
 // Run runs one scenario against a fresh in-process harness.
@@ -103,7 +106,7 @@ func Run(ctx context.Context, f *File, opts Options) *Report {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	// Cores speak mutual TLS only, as Greengrass cores do.
-	h, err := harness.Start(harness.Options{Logger: opts.Logger, CoreTLS: true, ActionTimeout: time.Duration(f.ActionTimeout)})
+	h, err := harness.Start(harness.Options{Logger: opts.Logger, CoreTLS: true, ActionTimeout: time.Duration(f.ActionTimeout), Accounts: f.edgeAccounts()})
 	if err != nil {
 		rep.Err = err
 		return rep
@@ -117,17 +120,20 @@ func Run(ctx context.Context, f *File, opts Options) *Report {
 		for _, d := range r.devices {
 			d.Close()
 		}
+		r.closeFleets()
 		if err := h.Close(); err != nil && rep.Err == nil {
 			rep.Err = fmt.Errorf("shutting down: %w", err)
 		}
 		rep.Duration = time.Since(start)
 	}()
+	opts.progress(ProgressEvent{Name: f.Name, Phase: "setup", Steps: len(f.Steps)})
 	akid, secret := h.Credentials()
 	r.root = r.newIdentity("", "arn:aws:iam::"+h.AccountID()+":root", akid, secret, "")
 	if err := r.setupIAM(ctx); err != nil {
 		rep.Err = fmt.Errorf("iam: %w", err)
 		return rep
 	}
+	r.setupAccounts()
 	r.registerLambdas()
 	if err := r.setup(ctx); err != nil {
 		rep.Err = fmt.Errorf("setup: %w", err)
@@ -137,12 +143,18 @@ func Run(ctx context.Context, f *File, opts Options) *Report {
 		rep.Err = fmt.Errorf("devices: %w", err)
 		return rep
 	}
+	if err := r.startFleets(ctx); err != nil {
+		rep.Err = fmt.Errorf("fleets: %w", err)
+		return rep
+	}
 	for i, s := range f.Steps {
+		opts.progress(ProgressEvent{Name: f.Name, Phase: "steps", Step: i + 1, Steps: len(f.Steps)})
 		if err := r.step(ctx, s); err != nil {
 			rep.Err = fmt.Errorf("steps[%d]: %w", i, err)
 			return rep
 		}
 	}
+	opts.progress(ProgressEvent{Name: f.Name, Phase: "checks", Steps: len(f.Steps)})
 	r.expect(ctx)
 	return rep
 }
@@ -264,7 +276,10 @@ func (r *runner) setup(ctx context.Context) error {
 			return err
 		}
 	}
-	return r.setupCloudSubscriptions(ctx)
+	if err := r.setupCloudSubscriptions(ctx); err != nil {
+		return err
+	}
+	return r.setupFleets(ctx)
 }
 
 // thingWithCert creates a thing with an active certificate attached.
@@ -692,10 +707,10 @@ func (r *runner) step(ctx context.Context, s Step) error {
 		}
 		name := fmt.Sprintf("publish %s on %s", s.Publish.Thing, s.Publish.Topic)
 		for i := 1; i <= max(1, s.Publish.Count); i++ {
-			b, _ := json.Marshal(expand(s.Publish.Payload, i, s.Publish.Thing))
-			err := d.Publish(ctx, s.Publish.Topic, b)
-			if s.Publish.Expect == "refused" {
-				r.check(name, err != nil, "refused=%v (%v)", err != nil, err)
+			mark := r.refusalMark(s.Publish.Thing)
+			err := d.Publish(ctx, s.Publish.Topic, r.publishPayload(s.Publish, i))
+			if s.Publish.Expect == "refused" || (s.Publish.Oversize && s.Publish.Expect == "") {
+				r.check(name, err != nil, "refused=%v (%v); %s", err != nil, err, r.refusalSince(ctx, s.Publish.Thing, s.Publish.Thing, mark, err != nil))
 				break
 			}
 			if err != nil {
@@ -737,13 +752,19 @@ func (r *runner) step(ctx context.Context, s Step) error {
 			return err
 		}
 	case s.Call != nil:
-		c := s.Call
-		name := "call " + c.Service + " " + c.Operation
-		if c.As != "" {
-			name += " as " + c.As
+		if err := r.callStep(ctx, s.Call); err != nil {
+			return err
 		}
-		err := r.callAPI(ctx, r.as(c.As), c.Service, c.Operation, c.Input)
-		if err := r.outcome(name, orSuccess(c.Expect), err); err != nil {
+	case s.Load != nil:
+		if err := r.load(ctx, s.Load); err != nil {
+			return err
+		}
+	case s.Fault != nil:
+		if err := r.armFault(ctx, s.Fault); err != nil {
+			return err
+		}
+	case s.RevokeCertificate != nil:
+		if err := r.revokeCertificate(ctx, s.RevokeCertificate); err != nil {
 			return err
 		}
 	case s.WaitExecutions != nil:
@@ -855,7 +876,7 @@ func (r *runner) expect(ctx context.Context) {
 		for _, d := range e.Dropped {
 			var got uint64
 			for k, v := range drops {
-				if k.Source == r.arn(d.Source) && k.Topic == d.Topic && (d.Reason == "" || k.Reason == d.Reason) {
+				if k.Source == r.arn(d.Source) && k.Topic == d.Topic && (d.Reason == "" || k.Reason == d.Reason) && (d.Target == "" || k.Target == r.arn(d.Target)) {
 					got += v
 				}
 			}
@@ -911,6 +932,10 @@ func (r *runner) expect(ctx context.Context) {
 	for _, c := range e.CloudReceived {
 		r.checkCloudReceived(ctx, "IoT Core received on "+c.Topic, c)
 	}
+	r.checkExecEvents(ctx)
+	r.checkRouted()
+	r.checkFaults(ctx)
+	r.checkFleets(ctx)
 	if x := e.Executions; x != nil {
 		var all []flow.Execution
 		for _, rt := range r.runtimes() {
@@ -1168,6 +1193,7 @@ func (r *runner) connectStep(ctx context.Context, c *ConnectStep) error {
 			opts.TLS = cfg
 		}
 	}
+	mark := r.refusalMark(c.Thing)
 	d, err := device.Connect(ctx, opts)
 	if d != nil {
 		d.Close()
@@ -1179,7 +1205,7 @@ func (r *runner) connectStep(ctx context.Context, c *ConnectStep) error {
 	name := "connect " + how
 	switch c.Expect {
 	case "refused":
-		r.check(name, err != nil, "refused=%v (%v)", err != nil, err)
+		r.check(name, err != nil, "refused=%v (%v); %s", err != nil, err, r.refusalSince(ctx, c.Thing, clientID, mark, err != nil && !c.Plaintext))
 	case "accepted", "":
 		r.check(name, err == nil, "accepted=%v (%v)", err == nil, err)
 	default:
