@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -40,9 +41,31 @@ type Member struct {
 	schedule *lockedRand
 	msgSeed  uint64
 
-	mu    sync.Mutex
-	state map[string]any
-	acked int
+	// opts connect the member again after Disconnect.
+	opts Options
+
+	mu     sync.Mutex
+	state  map[string]any
+	acked  int
+	device *Device // m.mu: replaced by Reconnect
+	down   bool    // m.mu: closed by Disconnect, not yet reconnected
+	// dropped counts the requests earlier connections left unanswered.
+	dropped int // m.mu
+}
+
+// Dropped returns how many action requests the member left unanswered
+// (its failure rate), over all its connections.
+func (m *Member) Dropped() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.dropped + m.device.Dropped()
+}
+
+// dev is the member's current connection.
+func (m *Member) dev() *Device {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.device
 }
 
 // State returns a copy of the member's scripted state.
@@ -155,8 +178,53 @@ func (f *Fleet) connect(ctx context.Context, i int) (*Member, error) {
 	if err != nil {
 		return nil, err
 	}
-	m.Device = d
+	m.Device, m.device, m.opts = d, d, o
 	return m, nil
+}
+
+// Disconnect closes the connections of a fraction of the members (a
+// fault: devices losing power or network). They are spread evenly over
+// the fleet: n = round(fraction × count) members, the ⌊j·count/n⌋-th for
+// j < n, so the same members go down on every run. While down, a
+// member's emits fail (not acknowledged) and it answers nothing. It
+// returns the members' indexes.
+func (f *Fleet) Disconnect(fraction float64) []int {
+	var out []int
+	for _, k := range Spread(len(f.Members), fraction) {
+		m := f.Members[k]
+		m.mu.Lock()
+		if !m.down {
+			m.down = true
+			m.device.Close()
+		}
+		m.mu.Unlock()
+		out = append(out, m.Index)
+	}
+	return out
+}
+
+// Reconnect connects every member Disconnect closed again, with the same
+// thing, certificate, state and random streams, and returns how many.
+func (f *Fleet) Reconnect(ctx context.Context) (int, error) {
+	n := 0
+	for _, m := range f.Members {
+		m.mu.Lock()
+		down := m.down
+		m.mu.Unlock()
+		if !down {
+			continue
+		}
+		d, err := Connect(ctx, m.opts)
+		if err != nil {
+			return n, fmt.Errorf("reconnect %s: %w", m.Thing, err)
+		}
+		m.mu.Lock()
+		m.dropped += m.device.Dropped()
+		m.Device, m.device, m.down = d, d, false
+		m.mu.Unlock()
+		n++
+	}
+	return n, nil
 }
 
 func cloneState(s map[string]any) map[string]any {
@@ -189,8 +257,11 @@ func (m *Member) vars(seq int, salt uint64) Vars {
 // Close disconnects every device.
 func (f *Fleet) Close() {
 	for _, m := range f.Members {
-		if m != nil && m.Device != nil {
-			m.Device.Close()
+		if m == nil {
+			continue
+		}
+		if d := m.dev(); d != nil {
+			d.Close()
 		}
 	}
 }
@@ -289,7 +360,7 @@ func (f *Fleet) Load(ctx context.Context, sched *Schedule) (*LoadResult, error) 
 				seq := i + 1
 				payload, _ := json.Marshal(b.Payload.Expand(m.vars(seq, emitSalt)))
 				s := Sent{Member: m, Seq: seq, At: time.Now()}
-				if s.Err = m.Device.Emit(ctx, b.Event, payload); s.Err == nil {
+				if s.Err = m.dev().Emit(ctx, b.Event, payload); s.Err == nil {
 					s.Acked = time.Now()
 					m.mu.Lock()
 					m.acked++
@@ -302,4 +373,16 @@ func (f *Fleet) Load(ctx context.Context, sched *Schedule) (*LoadResult, error) 
 	wg.Wait()
 	res.End = time.Now()
 	return res, ctx.Err()
+}
+
+// Spread picks round(fraction × count) of count items, evenly spaced:
+// the ⌊j·count/n⌋-th (0-based) for j < n.
+func Spread(count int, fraction float64) []int {
+	n := int(math.Round(fraction * float64(count)))
+	n = min(max(n, 0), count)
+	out := make([]int, 0, n)
+	for j := 0; j < n; j++ {
+		out = append(out, j*count/n)
+	}
+	return out
 }

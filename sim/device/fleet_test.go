@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -170,6 +171,25 @@ func TestFleetFailureRate(t *testing.T) {
 			case <-time.After(5 * time.Second):
 				t.Fatalf("failureRate %g: an answer never came", tt.rate)
 			}
+		}
+	}
+}
+
+func TestSpread(t *testing.T) {
+	for _, tc := range []struct {
+		count    int
+		fraction float64
+		want     []int
+	}{
+		{8, 0.25, []int{0, 4}},
+		{10, 0.3, []int{0, 3, 6}},
+		{4, 1, []int{0, 1, 2, 3}},
+		{5, 0.01, []int{}},
+		{3, 2, []int{0, 1, 2}},
+		{0, 0.5, []int{}},
+	} {
+		if got := Spread(tc.count, tc.fraction); !slices.Equal(got, tc.want) {
+			t.Errorf("Spread(%d, %v) = %v, want %v", tc.count, tc.fraction, got, tc.want)
 		}
 	}
 }

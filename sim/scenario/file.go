@@ -226,6 +226,10 @@ type CloudReceivedExpect struct {
 // ThingStep names a thing whose device a fault step acts on.
 type ThingStep struct {
 	Thing string `yaml:"thing"`
+	// Fleet, instead of Thing, disconnects a Fraction of a fleet's
+	// devices (spread evenly over it; default all) or reconnects those.
+	Fleet    string  `yaml:"fleet"`
+	Fraction float64 `yaml:"fraction"`
 }
 
 // RestartCoreStep stops a group's core and starts it again: it applies the
@@ -665,8 +669,20 @@ func (f *File) validate() error {
 				continue
 			}
 			n++
-			if !slices.ContainsFunc(f.Devices, func(d DeviceSpec) bool { return d.Thing == ts.s.Thing }) {
+			switch {
+			case (ts.s.Thing == "") == (ts.s.Fleet == ""):
+				add("steps[%d].%s: exactly one of thing, fleet must be set", i, ts.key)
+			case ts.s.Fleet != "":
+				if !slices.ContainsFunc(f.Fleets, func(fs FleetSpec) bool { return fs.Name == ts.s.Fleet }) {
+					add("steps[%d].%s.fleet: %q is not listed in fleets", i, ts.key, ts.s.Fleet)
+				}
+				if ts.s.Fraction < 0 || ts.s.Fraction > 1 || (ts.key == "reconnect" && ts.s.Fraction != 0) {
+					add("steps[%d].%s.fraction: %v, expected a number in (0, 1] on disconnect (reconnect brings back every device disconnect took down)", i, ts.key, ts.s.Fraction)
+				}
+			case !slices.ContainsFunc(f.Devices, func(d DeviceSpec) bool { return d.Thing == ts.s.Thing }):
 				add("steps[%d].%s.thing: %q is not listed in devices", i, ts.key, ts.s.Thing)
+			case ts.s.Fraction != 0:
+				add("steps[%d].%s.fraction: only with fleet", i, ts.key)
 			}
 		}
 		if rc := s.RestartCore; rc != nil {

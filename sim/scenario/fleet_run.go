@@ -628,7 +628,7 @@ func (r *runner) checkFleets(ctx context.Context) {
 					continue
 				}
 				for _, m := range other.fleet.Members {
-					dropped += m.Device.Dropped()
+					dropped += m.Dropped()
 				}
 			}
 			r.check("fleet "+e.Fleet+" lost", lost <= *e.Lost, "%d of %d acknowledged events never arrived %s, want at most %d (fleets left %d action requests unanswered)",
@@ -659,4 +659,40 @@ func (r *runner) checkFleets(ctx context.Context) {
 		r.check("fleet "+e.Fleet+" timing", true, "%d devices: things and certificates %s, flow configurations or group %s, discovery and connect %s",
 			len(fr.things), fr.setupTime.Round(time.Millisecond), fr.deployTime.Round(time.Millisecond), fr.connectTime.Round(time.Millisecond))
 	}
+}
+
+// disconnectFleet takes a fraction of a fleet's devices offline (a
+// fault) and waits until their core has let them go, so the steps after
+// it see them offline.
+func (r *runner) disconnectFleet(ts *ThingStep) error {
+	fr := r.fleets[ts.Fleet]
+	if fr == nil || fr.fleet == nil {
+		return fmt.Errorf("fleet %s is not connected", ts.Fleet)
+	}
+	fraction := ts.Fraction
+	if fraction == 0 {
+		fraction = 1
+	}
+	down := fr.fleet.Disconnect(fraction)
+	c := r.h.Core(fr.spec.GreengrassGroup)
+	for _, i := range down {
+		thing := fr.things[i-1]
+		for deadline := time.Now().Add(2 * time.Second); c != nil && c.Connected(thing) && time.Now().Before(deadline); {
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	r.log.Info("fleet devices disconnected", "fleet", ts.Fleet, "count", len(down), "of", len(fr.things))
+	return nil
+}
+
+// reconnectFleet brings back every device of a fleet disconnectFleet
+// took down.
+func (r *runner) reconnectFleet(ctx context.Context, name string) error {
+	fr := r.fleets[name]
+	if fr == nil || fr.fleet == nil {
+		return fmt.Errorf("fleet %s is not connected", name)
+	}
+	n, err := fr.fleet.Reconnect(ctx)
+	r.log.Info("fleet devices reconnected", "fleet", name, "count", n)
+	return err
 }

@@ -53,6 +53,11 @@ func TestParseFleets(t *testing.T) {
 		{name: "load of an unknown fleet", old: "load: {fleet: sensors}", new: "load: {fleet: nope}", wantErr: `line 16: steps[0].load.fleet: "nope" is not listed in fleets`},
 		{name: "expect of an unknown fleet", old: "fleets: [{fleet: sensors, lost: 0}]", new: "fleets: [{fleet: nope}]", wantErr: `line 18: expect.fleets[0].fleet: "nope" is not listed in fleets`},
 		{name: "unknown key", old: "count: 3", new: "count: 3\n    colour: red", wantErr: "field colour not found"},
+		{name: "disconnect a fraction", old: "  - load: {fleet: sensors}\n", new: "  - disconnect: {fleet: sensors, fraction: 0.5}\n  - load: {fleet: sensors}\n  - reconnect: {fleet: sensors}\n"},
+		{name: "disconnect an unknown fleet", old: "  - load: {fleet: sensors}\n", new: "  - disconnect: {fleet: nope}\n", wantErr: `steps[0].disconnect.fleet: "nope" is not listed in fleets`},
+		{name: "disconnect a thing and a fleet", old: "  - load: {fleet: sensors}\n", new: "  - disconnect: {fleet: sensors, thing: S001}\n", wantErr: "steps[0].disconnect: exactly one of thing, fleet must be set"},
+		{name: "fraction over 1", old: "  - load: {fleet: sensors}\n", new: "  - disconnect: {fleet: sensors, fraction: 1.5}\n", wantErr: "steps[0].disconnect.fraction: 1.5, expected a number in (0, 1]"},
+		{name: "reconnect takes no fraction", old: "  - load: {fleet: sensors}\n", new: "  - reconnect: {fleet: sensors, fraction: 0.5}\n", wantErr: "steps[0].reconnect.fraction: 0.5"},
 		{name: "name clash with setup.things", old: "greengrassGroups: [g]", new: "greengrassGroups: [g]\n  things: [{name: S001}]", wantErr: `"S001" is also in setup.things`},
 	}
 	for _, tt := range tests {

@@ -721,6 +721,14 @@ func (r *runner) step(ctx context.Context, s Step) error {
 		if err := r.connectStep(ctx, s.Connect); err != nil {
 			return err
 		}
+	case s.Disconnect != nil && s.Disconnect.Fleet != "":
+		if err := r.disconnectFleet(s.Disconnect); err != nil {
+			return fmt.Errorf("disconnect: %w", err)
+		}
+	case s.Reconnect != nil && s.Reconnect.Fleet != "":
+		if err := r.reconnectFleet(ctx, s.Reconnect.Fleet); err != nil {
+			return fmt.Errorf("reconnect: %w", err)
+		}
 	case s.Disconnect != nil:
 		if err := r.disconnectDevice(s.Disconnect.Thing); err != nil {
 			return fmt.Errorf("disconnect: %w", err)
