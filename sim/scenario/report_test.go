@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -152,5 +155,36 @@ func TestWriteJUnit(t *testing.T) {
 	if b.Name != "b.yaml" || b.Tests != 1 || b.Errors != 1 || b.Cases[0].Name != runStopped || b.Cases[0].Time != "0.020" ||
 		b.Cases[0].Error == nil || b.Cases[0].Error.Message != "setup: CreateBucket: boom" {
 		t.Errorf("stopped run's suite = %+v, want one %q testcase with the error", b, runStopped)
+	}
+}
+
+// TestJUnitValidatesAgainstSchema: the JUnit report is valid against the
+// format's schema (testdata/junit.xsd) as xmllint checks it, for passed,
+// failed and stopped runs alike; and the schema is strict enough to
+// refuse a report that is not JUnit.
+func TestJUnitValidatesAgainstSchema(t *testing.T) {
+	xmllint, err := exec.LookPath("xmllint")
+	if err != nil {
+		t.Skip("no xmllint on PATH (apt-get install libxml2-utils); .ci/run installs it")
+	}
+	dir := t.TempDir()
+	var buf bytes.Buffer
+	if err := WriteJUnit(&buf, batch(), 2*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	good := filepath.Join(dir, "report.xml")
+	if err := os.WriteFile(good, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(xmllint, "--noout", "--schema", "testdata/junit.xsd", good).CombinedOutput(); err != nil {
+		t.Fatalf("xmllint refuses the JUnit report: %v\n%s\n%s", err, out, buf.String())
+	}
+	bad := filepath.Join(dir, "bad.xml")
+	// A testcase without a name, and a count that is not a number.
+	if err := os.WriteFile(bad, []byte(`<testsuites><testsuite name="s" tests="many"><testcase classname="c"/></testsuite></testsuites>`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(xmllint, "--noout", "--schema", "testdata/junit.xsd", bad).CombinedOutput(); err == nil {
+		t.Fatalf("xmllint accepts a report that is not JUnit:\n%s", out)
 	}
 }
