@@ -12,6 +12,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"strings"
 	"log/slog"
 	"sync"
 	"time"
@@ -195,7 +196,14 @@ func (d *Device) Emit(ctx context.Context, event string, payload []byte) error {
 			return d.Publish(ctx, e.Topic, payload)
 		}
 	}
-	return fmt.Errorf("device %s has no event %q", d.opts.ThingName, event)
+	names := make([]string, 0, len(d.opts.Events))
+	for _, e := range d.opts.Events {
+		names = append(names, e.Name)
+	}
+	if len(names) == 0 {
+		names = append(names, "none")
+	}
+	return fmt.Errorf("device %s has no event %q (its events: %s)", d.opts.ThingName, event, strings.Join(names, ", "))
 }
 
 // Publish publishes payload on any topic (including ones with no route).
