@@ -133,13 +133,7 @@ func Run(ctx context.Context, h *harness.Harness, opts Options) (*Result, error)
 	res := &Result{Options: opts, Drops: map[string]uint64{}}
 	setupStart := time.Now()
 	rooms, rc, err := setup(ctx, h, opts)
-	defer func() {
-		for _, rm := range rooms {
-			rm.motion.Close()
-			rm.camera.Close()
-			rm.screen.Close()
-		}
-	}()
+	defer closeRooms(rooms)
 	if err != nil {
 		return nil, err
 	}
@@ -629,4 +623,13 @@ func (r *Result) MarshalJSON() ([]byte, error) {
 		"p50ms": ms(r.Percentile(50)), "p90ms": ms(r.Percentile(90)), "p99ms": ms(r.Percentile(99)), "maxms": ms(r.Percentile(100)),
 		"benchOverheadMicrosPerEvent": float64(r.Overhead.Nanoseconds()) / 1000, "drops": r.Drops, "timeline": tl,
 	})
+}
+
+// closeRooms disconnects every room's devices.
+func closeRooms(rooms []*room) {
+	for _, rm := range rooms {
+		rm.motion.Close()
+		rm.camera.Close()
+		rm.screen.Close()
+	}
 }

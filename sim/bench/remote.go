@@ -5,15 +5,10 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
-	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -24,6 +19,7 @@ import (
 	awsv1 "github.com/aws/aws-sdk-go/aws"
 	"github.com/aws/aws-sdk-go/service/iotthingsgraph"
 
+	"github.com/tgsim/tgsim/sim/device"
 	"github.com/tgsim/tgsim/sim/flow"
 	"github.com/tgsim/tgsim/sim/harness"
 )
@@ -81,13 +77,7 @@ func RunRemote(ctx context.Context, r Remote, opts Options) (*Result, error) {
 	res := &Result{Options: opts, Remote: r.Endpoint, Drops: map[string]uint64{}}
 	setupStart := time.Now()
 	rooms, instances, c, err := setupRemote(ctx, r, opts)
-	defer func() {
-		for _, rm := range rooms {
-			rm.motion.Close()
-			rm.camera.Close()
-			rm.screen.Close()
-		}
-	}()
+	defer closeRooms(rooms)
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +153,7 @@ func setupRemote(ctx context.Context, r Remote, opts Options) ([]*room, []string
 	// so one shard's rooms can be left out of the other's newer version:
 	// discovery then does not know their devices, and those rooms are
 	// deployed again (up to three rounds).
-	cores := map[string]coreAddr{}
+	cores := map[string]device.Discovered{}
 	for round := 1; ; round++ {
 		if _, err := c.waitSuccess(ctx, groupID, last); err != nil {
 			return nil, instances, c, err
@@ -171,8 +161,8 @@ func setupRemote(ctx context.Context, r Remote, opts Options) ([]*room, []string
 		var missing []int
 		for i, name := range names {
 			for _, kind := range []string{"Camera", "Screen", "Motion"} {
-				ca, err := discover(ctx, disc, roots, c.certs[name+kind], name+kind, groupID)
-				if errors.Is(err, errNotDeployed) {
+				ca, err := device.DiscoverGroup(ctx, nil, disc, name+kind, groupID, c.certs[name+kind], roots)
+				if errors.Is(err, device.ErrNotDiscovered) {
 					missing = append(missing, i)
 					break
 				}
@@ -203,10 +193,10 @@ func setupRemote(ctx context.Context, r Remote, opts Options) ([]*room, []string
 	}
 	var rooms []*room
 	for i, name := range names {
-		broker := cores[name+"Motion"].addr
+		broker := cores[name+"Motion"].Broker
 		rm, err := connectRoom(ctx, numbers[i], name, broker, func(thing string) *tls.Config {
 			ca := cores[thing]
-			return &tls.Config{RootCAs: ca.roots, ServerName: ca.host, Certificates: []tls.Certificate{c.certs[thing]}, MinVersion: tls.VersionTLS12}
+			return &tls.Config{RootCAs: ca.Roots, ServerName: ca.Host, Certificates: []tls.Certificate{c.certs[thing]}, MinVersion: tls.VersionTLS12}
 		})
 		if err != nil {
 			return rooms, instances, c, fmt.Errorf("connecting %s's devices to the core at %s: %w", name, broker, err)
@@ -385,84 +375,6 @@ func (c *clients) discoveryEndpoint(ctx context.Context, r Remote) (string, *x50
 	// discovery API is served on port 8443 of the data endpoint.
 	return "https://" + net.JoinHostPort(host, "8443"), roots, nil
 }
-
-// coreAddr is where discovery says a device's core listens, and the
-// group CAs its server certificate chains to.
-type coreAddr struct {
-	addr, host string
-	roots      *x509.CertPool
-}
-
-// discover asks the discovery API, as the thing, for its group's core.
-func discover(ctx context.Context, base string, roots *x509.CertPool, cert tls.Certificate, thing, groupID string) (coreAddr, error) {
-	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{
-		RootCAs: roots, Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}}}
-	defer client.CloseIdleConnections()
-	u := base + "/greengrass/discover/thing/" + url.PathEscape(thing)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return coreAddr{}, err
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return coreAddr{}, fmt.Errorf("greengrass discovery for %s: %w", thing, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return coreAddr{}, err
-	}
-	if resp.StatusCode == http.StatusNotFound {
-		return coreAddr{}, fmt.Errorf("greengrass discovery for %s: %w", thing, errNotDeployed)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return coreAddr{}, fmt.Errorf("greengrass discovery for %s: HTTP %d: %s", thing, resp.StatusCode, strings.TrimSpace(string(body)))
-	}
-	return parseDiscovery(body, groupID)
-}
-
-// parseDiscovery picks the group's first core's first address from a
-// discovery answer (AWS: gg-discover-api.html, response format).
-func parseDiscovery(body []byte, groupID string) (coreAddr, error) {
-	var doc struct {
-		GGGroups []struct {
-			GGGroupID string `json:"GGGroupId"`
-			Cores     []struct {
-				ThingArn     string `json:"thingArn"`
-				Connectivity []struct {
-					HostAddress string `json:"hostAddress"`
-					PortNumber  int    `json:"portNumber"`
-				} `json:"Connectivity"`
-			} `json:"Cores"`
-			CAs []string `json:"CAs"`
-		} `json:"GGGroups"`
-	}
-	if err := json.Unmarshal(body, &doc); err != nil {
-		return coreAddr{}, fmt.Errorf("discovery answer: %w", err)
-	}
-	for _, g := range doc.GGGroups {
-		if g.GGGroupID != groupID {
-			continue
-		}
-		roots := x509.NewCertPool()
-		for _, ca := range g.CAs {
-			roots.AppendCertsFromPEM([]byte(ca))
-		}
-		for _, c := range g.Cores {
-			for _, ci := range c.Connectivity {
-				if ci.HostAddress == "" || ci.PortNumber <= 0 || ci.PortNumber > 65535 {
-					continue
-				}
-				return coreAddr{addr: net.JoinHostPort(ci.HostAddress, strconv.Itoa(ci.PortNumber)), host: ci.HostAddress, roots: roots}, nil
-			}
-		}
-		return coreAddr{}, fmt.Errorf("discovery answer: group %s lists no core address (has its core published its connectivity?)", groupID)
-	}
-	return coreAddr{}, fmt.Errorf("discovery answer: group %s: %w", groupID, errNotDeployed)
-}
-
-// errNotDeployed: discovery does not know the thing in the group.
-var errNotDeployed = errors.New("the thing is in no deployed version of the group")
 
 // failedExecutions counts the instances' executions that failed or were
 // aborted (SearchFlowExecutions).

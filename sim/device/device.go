@@ -12,8 +12,8 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"strings"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
