@@ -59,3 +59,27 @@ func TestIsSubsequence(t *testing.T) {
 		}
 	}
 }
+
+func TestSpeedSlack(t *testing.T) {
+	for _, tc := range []struct {
+		slack     float64
+		lat       time.Duration
+		rate      float64
+		relaxNote bool
+	}{
+		{0, 100 * time.Millisecond, 50, false},
+		{1, 100 * time.Millisecond, 50, false},
+		{5, 500 * time.Millisecond, 10, true},
+	} {
+		r := &runner{opts: Options{SpeedSlack: tc.slack}}
+		if got := r.latencyBound(Duration(100 * time.Millisecond)); got != tc.lat {
+			t.Errorf("slack %v: latency bound %s, want %s", tc.slack, got, tc.lat)
+		}
+		if got := r.rateBound(50); got != tc.rate {
+			t.Errorf("slack %v: rate bound %v, want %v", tc.slack, got, tc.rate)
+		}
+		if _, note := r.slack(); (note != "") != tc.relaxNote {
+			t.Errorf("slack %v: note %q", tc.slack, note)
+		}
+	}
+}
