@@ -238,7 +238,7 @@ func New(opts Options) (*Broker, error) {
 		MinVersion:   tls.VersionTLS12,
 	})
 	b.safe = mqttsafe.New("iotdata-tls", b.ln, mqttsafe.Options{Logger: b.log})
-	rl := &refusingListener{Listener: b.safe, ended: &b.ended, onError: func(conn net.Conn, err error) {
+	rl := &mqttsafe.RefusingListener{Listener: b.safe, Ended: &b.ended, OnError: func(conn net.Conn, err error) {
 		b.refuseClosed("", peerCertID(conn), conn.RemoteAddr().String(), err)
 	}}
 	if err := b.srv.AddListener(rl); err != nil {

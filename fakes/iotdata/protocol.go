@@ -5,13 +5,9 @@ import (
 	"crypto/tls"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"net"
-	"strings"
-	"sync"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
-	"github.com/mochi-mqtt/server/v2/listeners"
 	"github.com/mochi-mqtt/server/v2/packets"
 
 	"github.com/tgsim/tgsim/fakes/mqttsafe"
@@ -42,46 +38,21 @@ const (
 // topic", "protocol violation: second connect packet", "protocol
 // violation: qos out of range".
 const (
-	ReasonMalformedPrefix = "malformed packet"
-	ReasonProtocolPrefix  = "protocol violation"
-	ReasonPacketTooLarge  = "packet too large"
-	ReasonSessionTakeover = "session taken over by a new connection"
+	ReasonMalformedPrefix = mqttsafe.MalformedPrefix
+	ReasonProtocolPrefix  = mqttsafe.ProtocolPrefix
+	ReasonPacketTooLarge  = mqttsafe.PacketTooLarge
+	ReasonSessionTakeover = mqttsafe.SessionTakeover
 )
 
-// protocolRefusal classifies why mochi closed a connection: the reason to
-// record, AWS IoT's disconnectReason and the rule that decided it, or ok
-// false for an ordinary end (a DISCONNECT, the client closing the
-// connection, a keep-alive timeout, the server shutting down, a refusal
-// the hooks already recorded). mochi wraps some codes ("invalid utf-8
-// string: malformed packet: topic"); the innermost Code is the reason.
+// protocolRefusal is mqttsafe.Refusal with AWS IoT's disconnectReason:
+// DUPLICATE_CLIENTID for a takeover, CLIENT_ERROR for the rest.
 func protocolRefusal(err error) (reason, awsReason, rule string, ok bool) {
-	var code packets.Code
-	if !errors.As(err, &code) {
-		return "", "", "", false
+	reason, rule, ok = mqttsafe.Refusal(err)
+	awsReason = DisconnectClientError
+	if reason == ReasonSessionTakeover {
+		awsReason = DisconnectDuplicateClientID
 	}
-	hex := fmt.Sprintf("MQTT reason code 0x%02X", code.Code)
-	switch code.Code {
-	case packets.ErrMalformedPacket.Code: // 0x81
-		reason = code.Reason
-		if !strings.HasPrefix(reason, ReasonMalformedPrefix) {
-			reason = ReasonMalformedPrefix + ": " + reason
-		}
-		return reason, DisconnectClientError, "mochi packet decoder: " + hex, true
-	case packets.ErrProtocolViolation.Code: // 0x82
-		reason = code.Reason
-		if !strings.HasPrefix(reason, ReasonProtocolPrefix) {
-			reason = ReasonProtocolPrefix + ": " + reason
-		}
-		return reason, DisconnectClientError, "mochi protocol check: " + hex, true
-	case packets.ErrPacketTooLarge.Code: // 0x95
-		return ReasonPacketTooLarge, DisconnectClientError, "MaximumPacketSize [MQTT-3.2.2-15]: " + hex, true
-	case packets.ErrTopicNameInvalid.Code, packets.ErrTopicAliasInvalid.Code, packets.ErrReceiveMaximum.Code,
-		packets.ErrQosNotSupported.Code, packets.ErrUnsupportedProtocolVersion.Code, packets.ErrClientIdentifierNotValid.Code:
-		return code.Reason, DisconnectClientError, "mochi protocol check: " + hex, true
-	case packets.ErrSessionTakenOver.Code: // 0x8E
-		return ReasonSessionTakeover, DisconnectDuplicateClientID, "client-id takeover [MQTT-3.1.4-3]: the older connection is closed, " + hex, true
-	}
-	return "", "", "", false
+	return reason, awsReason, rule, ok
 }
 
 // refuseClosed records a connection mochi closed for a protocol error or a
@@ -143,28 +114,3 @@ func peerCertID(c net.Conn) string {
 	sum := sha256.Sum256(peers[0].Raw)
 	return hex.EncodeToString(sum[:])
 }
-
-// refusingListener sees how each connection's handling ended, to record
-// the ones mochi refused before a session existed (a malformed or oversize
-// first packet, a first packet that is not CONNECT): mochi calls no hook
-// for those.
-type refusingListener struct {
-	*mqttsafe.Listener
-	ended   *sync.Map // net.Conn → struct{}: OnDisconnect already saw it
-	onError func(conn net.Conn, err error)
-}
-
-func (l *refusingListener) Serve(establish listeners.EstablishFn) {
-	l.Listener.Serve(func(id string, conn net.Conn) (err error) {
-		defer func() {
-			// Also on a panic (mqttsafe recovers it above): forget conn.
-			if _, seen := l.ended.LoadAndDelete(conn); !seen && err != nil {
-				l.onError(conn, err)
-			}
-		}()
-		return establish(id, conn)
-	})
-}
-
-// Close, ID, Address, Protocol and Init are the mqttsafe.Listener's.
-var _ listeners.Listener = (*refusingListener)(nil)

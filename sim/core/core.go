@@ -226,7 +226,7 @@ func New(opts Options) (*Core, error) {
 	}
 	c.ln = ln
 	c.safe = mqttsafe.New("tcp", ln, mqttsafe.Options{Logger: c.log, OnPanic: c.notifyPanic})
-	rl := &refusingListener{Listener: c.safe, ended: &c.ended, onError: func(remote string, err error) { c.refuseClosed("", remote, err) }}
+	rl := &mqttsafe.RefusingListener{Listener: c.safe, Ended: &c.ended, OnError: func(conn net.Conn, err error) { c.refuseClosed("", conn.RemoteAddr().String(), err) }}
 	if err := c.broker.AddListener(rl); err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("core: add listener: %w", err)
