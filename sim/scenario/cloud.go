@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -35,31 +34,18 @@ func (r *runner) setupCloudSubscriptions(ctx context.Context) error {
 		fail := func(op string, err error) error {
 			return fmt.Errorf("setup.cloudSubscriptions of %s: greengrass %s: %w", group, op, err)
 		}
-		id, err := r.groupID(ctx, group)
+		id, def, err := r.latestGroupVersion(ctx, group)
 		if err != nil {
-			return fail("ListGroups", err)
+			return fmt.Errorf("setup.cloudSubscriptions of %s: %w", group, err)
 		}
-		g, err := gg.GetGroup(ctx, &greengrass.GetGroupInput{GroupId: &id})
-		if err != nil {
-			return fail("GetGroup", err)
-		}
-		if aws.ToString(g.LatestVersion) == "" {
-			return fmt.Errorf("setup.cloudSubscriptions of %s: the group has no version (deploy a flow configuration to it first)", group)
-		}
-		gv, err := gg.GetGroupVersion(ctx, &greengrass.GetGroupVersionInput{GroupId: &id, GroupVersionId: g.LatestVersion})
-		if err != nil {
-			return fail("GetGroupVersion", err)
-		}
-		def := gv.Definition
 		if def == nil {
-			def = &ggtypes.GroupVersion{}
+			return fmt.Errorf("setup.cloudSubscriptions of %s: the group has no version (deploy a flow configuration to it first)", group)
 		}
 		var subs []ggtypes.Subscription
 		var subDefID string
 		if arn := aws.ToString(def.SubscriptionDefinitionVersionArn); arn != "" {
-			_, rest, ok := strings.Cut(arn, ":/greengrass/definition/subscriptions/")
-			defID, vid, ok2 := strings.Cut(rest, "/versions/")
-			if !ok || !ok2 {
+			defID, vid, ok := definitionIDs(arn, "subscriptions")
+			if !ok {
 				return fmt.Errorf("setup.cloudSubscriptions of %s: %q is not a subscription definition version ARN", group, arn)
 			}
 			subDefID = defID
@@ -83,48 +69,22 @@ func (r *runner) setupCloudSubscriptions(ctx context.Context) error {
 				Target:  aws.String(target),
 			})
 		}
-		var subArn *string
 		if subDefID == "" {
 			out, err := gg.CreateSubscriptionDefinition(ctx, &greengrass.CreateSubscriptionDefinitionInput{
 				Name: aws.String(group + "-cloud"), InitialVersion: &ggtypes.SubscriptionDefinitionVersion{Subscriptions: subs}})
 			if err != nil {
 				return fail("CreateSubscriptionDefinition", err)
 			}
-			subArn = out.LatestVersionArn
+			def.SubscriptionDefinitionVersionArn = out.LatestVersionArn
 		} else {
 			out, err := gg.CreateSubscriptionDefinitionVersion(ctx, &greengrass.CreateSubscriptionDefinitionVersionInput{SubscriptionDefinitionId: &subDefID, Subscriptions: subs})
 			if err != nil {
 				return fail("CreateSubscriptionDefinitionVersion", err)
 			}
-			subArn = out.Arn
+			def.SubscriptionDefinitionVersionArn = out.Arn
 		}
-		nv, err := gg.CreateGroupVersion(ctx, &greengrass.CreateGroupVersionInput{
-			GroupId:                          &id,
-			CoreDefinitionVersionArn:         def.CoreDefinitionVersionArn,
-			ConnectorDefinitionVersionArn:    def.ConnectorDefinitionVersionArn,
-			LoggerDefinitionVersionArn:       def.LoggerDefinitionVersionArn,
-			ResourceDefinitionVersionArn:     def.ResourceDefinitionVersionArn,
-			DeviceDefinitionVersionArn:       def.DeviceDefinitionVersionArn,
-			FunctionDefinitionVersionArn:     def.FunctionDefinitionVersionArn,
-			SubscriptionDefinitionVersionArn: subArn,
-		})
-		if err != nil {
-			return fail("CreateGroupVersion", err)
-		}
-		dep, err := gg.CreateDeployment(ctx, &greengrass.CreateDeploymentInput{GroupId: &id, GroupVersionId: nv.Version, DeploymentType: ggtypes.DeploymentTypeNewDeployment})
-		if err != nil {
-			return fail("CreateDeployment", err)
-		}
-		c := r.h.Core(group)
-		if c == nil {
-			return fmt.Errorf("setup.cloudSubscriptions of %s: no core runs", group)
-		}
-		res, err := c.WaitDeployment(ctx, aws.ToString(dep.DeploymentId))
-		if err != nil {
+		if err := r.deployGroupVersion(ctx, group, id, def); err != nil {
 			return fmt.Errorf("setup.cloudSubscriptions of %s: %w", group, err)
-		}
-		if res.Status != "Success" {
-			return fmt.Errorf("setup.cloudSubscriptions of %s: greengrass deployment %s: %s: %s", group, aws.ToString(dep.DeploymentId), res.Status, res.Error)
 		}
 	}
 	return nil

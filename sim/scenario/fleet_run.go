@@ -243,23 +243,12 @@ func (r *runner) joinGroup(ctx context.Context, group string, fleets []*fleetRun
 		return fmt.Errorf("fleets of %s: greengrass %s: %w", group, op, err)
 	}
 	gg := r.root.gg
-	id, err := r.groupID(ctx, group)
+	id, def, err := r.latestGroupVersion(ctx, group)
 	if err != nil {
-		return fail("ListGroups", err)
+		return fmt.Errorf("fleets of %s: %w", group, err)
 	}
-	g, err := gg.GetGroup(ctx, &greengrass.GetGroupInput{GroupId: &id})
-	if err != nil {
-		return fail("GetGroup", err)
-	}
-	def := &ggtypes.GroupVersion{}
-	if v := aws.ToString(g.LatestVersion); v != "" {
-		gv, err := gg.GetGroupVersion(ctx, &greengrass.GetGroupVersionInput{GroupId: &id, GroupVersionId: &v})
-		if err != nil {
-			return fail("GetGroupVersion", err)
-		}
-		if gv.Definition != nil {
-			def = gv.Definition
-		}
+	if def == nil {
+		def = &ggtypes.GroupVersion{}
 	}
 	var devices []ggtypes.Device
 	if arn := aws.ToString(def.DeviceDefinitionVersionArn); arn != "" {
@@ -315,29 +304,9 @@ func (r *runner) joinGroup(ctx context.Context, group string, fleets []*fleetRun
 	if err != nil {
 		return fail("CreateSubscriptionDefinition", err)
 	}
-	nv, err := gg.CreateGroupVersion(ctx, &greengrass.CreateGroupVersionInput{
-		GroupId:                          &id,
-		CoreDefinitionVersionArn:         def.CoreDefinitionVersionArn,
-		ConnectorDefinitionVersionArn:    def.ConnectorDefinitionVersionArn,
-		LoggerDefinitionVersionArn:       def.LoggerDefinitionVersionArn,
-		ResourceDefinitionVersionArn:     def.ResourceDefinitionVersionArn,
-		FunctionDefinitionVersionArn:     def.FunctionDefinitionVersionArn,
-		DeviceDefinitionVersionArn:       dd.LatestVersionArn,
-		SubscriptionDefinitionVersionArn: sd.LatestVersionArn,
-	})
-	if err != nil {
-		return fail("CreateGroupVersion", err)
-	}
-	dep, err := gg.CreateDeployment(ctx, &greengrass.CreateDeploymentInput{GroupId: &id, GroupVersionId: nv.Version, DeploymentType: ggtypes.DeploymentTypeNewDeployment})
-	if err != nil {
-		return fail("CreateDeployment", err)
-	}
-	res, err := r.h.Core(group).WaitDeployment(ctx, aws.ToString(dep.DeploymentId))
-	if err != nil {
+	def.DeviceDefinitionVersionArn, def.SubscriptionDefinitionVersionArn = dd.LatestVersionArn, sd.LatestVersionArn
+	if err := r.deployGroupVersion(ctx, group, id, def); err != nil {
 		return fmt.Errorf("fleets of %s: %w", group, err)
-	}
-	if res.Status != "Success" {
-		return fmt.Errorf("fleets of %s: greengrass deployment %s: %s: %s", group, aws.ToString(dep.DeploymentId), res.Status, res.Error)
 	}
 	return nil
 }
