@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/tgsim/tgsim/fakes/awsproto"
 	"github.com/tgsim/tgsim/fakes/sigv4"
@@ -111,7 +112,10 @@ type Faults struct {
 	mu      sync.Mutex
 	faults  []*Fault // in arming order; exhausted ones stay for inspection
 	next    int
-	armed   int // faults with calls left; fast path when 0
+	// armed counts faults with calls left, written under mu and read
+	// without it: every request through the edge asks, so the common
+	// case (none armed) takes no lock.
+	armed atomic.Int64
 }
 
 // Add arms a fault after checking it; it returns the fault with its ID and
@@ -158,7 +162,7 @@ func (fs *Faults) Add(f Fault) (Fault, error) {
 	}
 	c := f
 	fs.faults = append(fs.faults, &c)
-	fs.armed++
+	fs.armed.Add(1)
 	return f, nil
 }
 
@@ -182,7 +186,7 @@ func (fs *Faults) Remove(id string) bool {
 		return false
 	}
 	if fs.faults[i].Remaining() > 0 {
-		fs.armed--
+		fs.armed.Add(-1)
 	}
 	fs.faults = slices.Delete(fs.faults, i, i+1)
 	return true
@@ -191,14 +195,13 @@ func (fs *Faults) Remove(id string) bool {
 // Clear disarms and forgets every fault.
 func (fs *Faults) Clear() {
 	fs.mu.Lock()
-	fs.faults, fs.armed = nil, 0
+	fs.faults = nil
+	fs.armed.Store(0)
 	fs.mu.Unlock()
 }
 
 func (fs *Faults) isArmed() bool {
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	return fs.armed > 0
+	return fs.armed.Load() > 0
 }
 
 // take consumes one call of the first armed fault matching the request and
@@ -212,7 +215,7 @@ func (fs *Faults) take(service, op string, caller awsproto.Caller) (Fault, bool)
 		}
 		f.Injected++
 		if f.Remaining() == 0 {
-			fs.armed--
+			fs.armed.Add(-1)
 		}
 		return *f, true
 	}
