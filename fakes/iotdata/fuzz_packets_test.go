@@ -9,13 +9,11 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"math/big"
 	"net"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -50,22 +48,7 @@ func fzDial(addr string, cfg *tls.Config, clientID string, v5 bool) (*fzConn, er
 	if err != nil {
 		return nil, err
 	}
-	c := mqtttest.NewConn(nc)
-	c.SetWriteDeadline(time.Now().Add(2 * time.Second))
-	if _, err := c.Write(fzConnect(clientID, v5)); err != nil {
-		c.Close()
-		return nil, err
-	}
-	body, err := c.ExpectPacket(2, 2*time.Second)
-	if err != nil {
-		c.Close()
-		return nil, fmt.Errorf("CONNACK for %s: %w", clientID, err)
-	}
-	if len(body) < 2 || body[1] != 0 {
-		c.Close()
-		return nil, fmt.Errorf("CONNACK for %s = %x, want success", clientID, body)
-	}
-	return c, nil
+	return mqtttest.Handshake(nc, clientID, v5)
 }
 
 // fzEnv is the fuzz target's IoT registry and broker. newEnv's *testing.T
@@ -211,18 +194,7 @@ func fzExpectPublishDenial(v5 bool, stream []byte) bool {
 var fuzzPanicDir = os.Getenv("TGSIM_FUZZ_PANIC_DIR")
 
 func fzSavePanic(tb testing.TB, target string, data []byte) {
-	if fuzzPanicDir == "" {
-		return
-	}
-	dir := filepath.Join(fuzzPanicDir, target)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		tb.Logf("save panic input: %v", err)
-		return
-	}
-	name := filepath.Join(dir, hex.EncodeToString(data[:min(len(data), 16)])+fmt.Sprintf("-%d", len(data)))
-	if err := os.WriteFile(name, fmt.Appendf(nil, "go test fuzz v1\n[]byte(%q)\n", data), 0o644); err != nil {
-		tb.Logf("save panic input: %v", err)
-	}
+	mqtttest.SavePanicInput(tb.Logf, fuzzPanicDir, target, data)
 }
 
 // FuzzIoTDataPackets writes arbitrary bytes after a valid CONNECT of a

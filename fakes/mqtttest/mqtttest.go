@@ -6,10 +6,13 @@ package mqtttest
 
 import (
 	"bufio"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"time"
 )
 
@@ -129,5 +132,45 @@ func (c *Conn) ExpectPacket(typ byte, d time.Duration) ([]byte, error) {
 		if got != 3 && got != 13 {
 			return nil, fmt.Errorf("got packet type %d (%x), want %d", got, body, typ)
 		}
+	}
+}
+
+// Handshake wraps nc, sends a CONNECT for clientID (MQTT 3.1.1, or 5 with
+// v5) and waits for a successful CONNACK; on any failure it closes nc.
+func Handshake(nc net.Conn, clientID string, v5 bool) (*Conn, error) {
+	c := NewConn(nc)
+	c.SetWriteDeadline(time.Now().Add(2 * time.Second))
+	if _, err := c.Write(Connect(clientID, v5)); err != nil {
+		c.Close()
+		return nil, err
+	}
+	body, err := c.ExpectPacket(2, 2*time.Second)
+	if err != nil {
+		c.Close()
+		return nil, fmt.Errorf("CONNACK for %s: %w", clientID, err)
+	}
+	if len(body) < 2 || body[1] != 0 {
+		c.Close()
+		return nil, fmt.Errorf("CONNACK for %s = %x, want success", clientID, body)
+	}
+	return c, nil
+}
+
+// SavePanicInput writes data, in the testdata/fuzz corpus format, under
+// dir/target when dir is set (a fuzz target's TGSIM_FUZZ_PANIC_DIR): the
+// inputs after which a broker counted a contained panic, to replay.
+// Errors are logged, not fatal.
+func SavePanicInput(logf func(format string, args ...any), dir, target string, data []byte) {
+	if dir == "" {
+		return
+	}
+	dir = filepath.Join(dir, target)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		logf("save panic input: %v", err)
+		return
+	}
+	name := filepath.Join(dir, hex.EncodeToString(data[:min(len(data), 16)])+fmt.Sprintf("-%d", len(data)))
+	if err := os.WriteFile(name, fmt.Appendf(nil, "go test fuzz v1\n[]byte(%q)\n", data), 0o644); err != nil {
+		logf("save panic input: %v", err)
 	}
 }

@@ -3,16 +3,15 @@ package core
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
 	"fmt"
-	"github.com/tgsim/tgsim/fakes/mqtttest"
 	"io"
 	"net"
 	"os"
-	"path/filepath"
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/tgsim/tgsim/fakes/mqtttest"
 )
 
 // The fuzz target's thing: every route it has is open to fuzzed publishes,
@@ -49,22 +48,7 @@ func fzDialCore(addr, clientID string, v5 bool) (*fzConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := mqtttest.NewConn(nc)
-	c.SetWriteDeadline(time.Now().Add(2 * time.Second))
-	if _, err := c.Write(fzConnect(clientID, v5)); err != nil {
-		c.Close()
-		return nil, err
-	}
-	body, err := c.ExpectPacket(2, 2*time.Second)
-	if err != nil {
-		c.Close()
-		return nil, fmt.Errorf("CONNACK for %s: %w", clientID, err)
-	}
-	if len(body) < 2 || body[1] != 0 {
-		c.Close()
-		return nil, fmt.Errorf("CONNACK for %s = %x, want success", clientID, body)
-	}
-	return c, nil
+	return mqtttest.Handshake(nc, clientID, v5)
 }
 
 // fzSeeds are the shapes the project rule names, each the stream after a
@@ -116,19 +100,7 @@ func fzSeeds() [][]byte {
 var fuzzPanicDir = os.Getenv("TGSIM_FUZZ_PANIC_DIR")
 
 func fzSavePanic(tb testing.TB, target string, data []byte) {
-	if fuzzPanicDir == "" {
-		return
-	}
-	dir := filepath.Join(fuzzPanicDir, target)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		tb.Logf("save panic input: %v", err)
-		return
-	}
-	name := filepath.Join(dir, hex.EncodeToString(data[:min(len(data), 16)])+fmt.Sprintf("-%d", len(data)))
-	content := fmt.Sprintf("go test fuzz v1\n[]byte(%q)\n", data)
-	if err := os.WriteFile(name, []byte(content), 0o644); err != nil {
-		tb.Logf("save panic input: %v", err)
-	}
+	mqtttest.SavePanicInput(tb.Logf, fuzzPanicDir, target, data)
 }
 
 // startFuzzCore runs a plain-TCP core with routes from Sensor to Camera
