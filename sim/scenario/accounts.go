@@ -43,24 +43,25 @@ func (f *File) validateAccounts(users map[string]bool, mainAccount string, add f
 	}
 }
 
-// edgeAccounts gives each account a root access key.
+// rootKey is an account's root access key.
+func (a AccountSpec) rootKey() (akid, secret string) {
+	return "AKIA" + a.ID + "ROOT", "root-secret-of-" + a.ID
+}
+
+// edgeAccounts gives each account its root access key.
 func (f *File) edgeAccounts() []edge.Account {
 	var out []edge.Account
 	for _, a := range f.Accounts {
-		out = append(out, edge.Account{ID: a.ID, AccessKeyID: "AKIA" + a.ID + "ROOT", SecretAccessKey: "root-secret-of-" + a.ID})
+		akid, secret := a.rootKey()
+		out = append(out, edge.Account{ID: a.ID, AccessKeyID: akid, SecretAccessKey: secret})
 	}
 	return out
 }
 
 // setupAccounts makes each account's root an identity `as:` can name.
 func (r *runner) setupAccounts() {
-	for _, a := range r.f.edgeAccounts() {
-		name := ""
-		for _, s := range r.f.Accounts {
-			if s.ID == a.ID {
-				name = s.Name
-			}
-		}
-		r.users[name] = r.newIdentity(name, fmt.Sprintf("arn:aws:iam::%s:root", a.ID), a.AccessKeyID, a.SecretAccessKey, "")
+	for _, a := range r.f.Accounts {
+		akid, secret := a.rootKey()
+		r.users[a.Name] = r.newIdentity(a.Name, fmt.Sprintf("arn:aws:iam::%s:root", a.ID), akid, secret, "")
 	}
 }
