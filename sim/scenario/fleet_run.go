@@ -646,12 +646,8 @@ func (r *runner) disconnectFleet(ts *ThingStep) error {
 		fraction = 1
 	}
 	down := fr.fleet.Disconnect(fraction)
-	c := r.h.Core(fr.spec.GreengrassGroup)
 	for _, i := range down {
-		thing := fr.things[i-1]
-		for deadline := time.Now().Add(2 * time.Second); c != nil && c.Connected(thing) && time.Now().Before(deadline); {
-			time.Sleep(5 * time.Millisecond)
-		}
+		r.waitOffline(fr.spec.GreengrassGroup, fr.things[i-1])
 	}
 	r.log.Info("fleet devices disconnected", "fleet", ts.Fleet, "count", len(down), "of", len(fr.things))
 	return nil

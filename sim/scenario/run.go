@@ -646,13 +646,18 @@ func (r *runner) disconnectDevice(thing string) error {
 	// The step is done when the broker has let the client go, so what
 	// follows sees it offline.
 	if g := r.groupOf[thing]; g != cloudGroup {
-		if c := r.h.Core(g); c != nil {
-			for deadline := time.Now().Add(2 * time.Second); c.Connected(thing) && time.Now().Before(deadline); {
-				time.Sleep(5 * time.Millisecond)
-			}
-		}
+		r.waitOffline(g, thing)
 	}
 	return nil
+}
+
+// waitOffline waits (up to 2 s) until a group's core no longer has the
+// thing connected.
+func (r *runner) waitOffline(group, thing string) {
+	c := r.h.Core(group)
+	for deadline := time.Now().Add(2 * time.Second); c != nil && c.Connected(thing) && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 func (r *runner) deviceSpec(thing string) (DeviceSpec, bool) {
